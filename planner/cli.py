@@ -1,0 +1,72 @@
+"""The ``planner`` command line.
+
+Exit codes: 0 success, 2 bad input (arguments, files, scenarios), 3 infeasible or unbounded
+model, 4 solver error or missing solver, 5 stopped by a limit without a solution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_SOLVER_ERROR = 4
+EXIT_NO_SOLUTION = 5
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import numpy
+    import pandas
+    import scipy
+
+    import planner
+    from planner.solve import available_backends
+
+    print(f"coalition planner {planner.__version__}")
+    print(f"python {platform.python_version()} on {platform.platform()}")
+    print(f"numpy {numpy.__version__}, scipy {scipy.__version__}, pandas {pandas.__version__}")
+    try:
+        import pulp
+
+        solvers = ", ".join(pulp.listSolvers(onlyAvailable=True))
+        print(f"pulp {pulp.__version__} (solvers available to PuLP: {solvers})")
+    except ImportError:
+        print("pulp: not installed")
+    print(f"backends available: {', '.join(available_backends())}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``planner`` command."""
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Plan coalitions, sector tiers and sourcing shifts that cut dependency on "
+        "autocracies (see shared/MODEL.md).",
+        epilog="Exit codes: 0 ok, 2 bad input, 3 infeasible/unbounded, 4 solver error, "
+        "5 limit reached without a solution.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    info = sub.add_parser("info", help="versions of the planner, its libraries and solvers")
+    info.set_defaults(func=_cmd_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

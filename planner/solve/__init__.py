@@ -1,0 +1,30 @@
+"""Solver wrapper: one ``solve`` entry over HiGHS (highspy), scipy and PuLP, plus diagnosis.
+
+Knows nothing of trade: it reads a :class:`formulations.program.Program` and returns a
+:class:`SolveResult` keyed by the program's block and family labels.
+"""
+
+from planner.solve.api import BACKENDS, available_backends, solve
+from planner.solve.diagnose import Diagnosis, diagnose
+from planner.solve.options import SolveOptions
+from planner.solve.result import (
+    InaccurateSolutionWarning,
+    SolveError,
+    SolveResult,
+    SolverNotAvailableError,
+    Status,
+)
+
+__all__ = [
+    "BACKENDS",
+    "Diagnosis",
+    "InaccurateSolutionWarning",
+    "SolveError",
+    "SolveOptions",
+    "SolveResult",
+    "SolverNotAvailableError",
+    "Status",
+    "available_backends",
+    "diagnose",
+    "solve",
+]

@@ -1,0 +1,165 @@
+"""``solve(program, backend, options)``: the one entry point to every backend."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from formulations.program import Program
+from planner.solve import highs, pulp_backend, scipy_backend
+from planner.solve.arrays import ProgramArrays
+from planner.solve.options import SolveOptions
+from planner.solve.result import (
+    BackendOutcome,
+    InaccurateSolutionWarning,
+    SolveError,
+    SolveResult,
+    SolverNotAvailableError,
+    Status,
+)
+
+__all__ = ["BACKENDS", "available_backends", "backend_module", "solve"]
+
+BACKENDS: dict[str, ModuleType] = {
+    "highs": highs,
+    "scipy": scipy_backend,
+    "pulp": pulp_backend,
+}
+
+
+def available_backends() -> list[str]:
+    """Names of the backends whose packages import on this machine."""
+    return [name for name, mod in BACKENDS.items() if mod.available()]
+
+
+def backend_module(name: str) -> ModuleType:
+    try:
+        mod = BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; choose one of {sorted(BACKENDS)}") from None
+    if not mod.available():
+        raise SolverNotAvailableError(f"backend {name!r} is not installed")
+    return mod
+
+
+def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
+    return program.split(np.full(n, np.nan), by=by)
+
+
+def solve(
+    program: Program,
+    backend: str = "highs",
+    options: SolveOptions | None = None,
+) -> SolveResult:
+    """Solve a program and map the outcome back to its blocks and families.
+
+    Parameters
+    ----------
+    program : formulations.program.Program
+        The built program (users may have added families to it).
+    backend : {"highs", "scipy", "pulp"}
+        ``highs`` passes the matrix to highspy; ``scipy`` uses scipy.optimize; ``pulp`` runs
+        the PuLP solver named in ``options.pulp_solver``.
+    options : SolveOptions, optional
+        Time limit, MIP gap, threads, seed, log ... (defaults: :class:`SolveOptions`).
+
+    Returns
+    -------
+    SolveResult
+        Always a result, whatever the outcome; check ``result.status`` or call
+        ``result.raise_for_status()``.
+
+    Raises
+    ------
+    SolverNotAvailableError
+        The backend or PuLP solver is not installed (the message names the package).
+    ValueError
+        Unknown backend name.
+
+    Warns
+    -----
+    InaccurateSolutionWarning
+        The returned point violates a row or bound by more than ``options.feasibility_tol``
+        (relative to ``1 + |rhs|``); with ``options.strict`` this raises :class:`SolveError`.
+    """
+    options = options or SolveOptions()
+    mod = backend_module(backend)
+    arrays = ProgramArrays.from_program(program)
+    t0 = time.perf_counter()
+    outcome: BackendOutcome = mod.solve(arrays, options)
+    t_solve = time.perf_counter() - t0
+    timings = {"build": float(program.build_seconds), "solve": t_solve, "duals": 0.0}
+
+    row_duals = outcome.row_duals
+    duals_kind = "lp" if row_duals is not None and not arrays.is_mip else "none"
+    log = outcome.log
+    if arrays.is_mip and outcome.status.has_solution and options.fixed_milp_duals:
+        t1 = time.perf_counter()
+        fixed = mod.solve(arrays.with_integers_fixed(outcome.x), options.with_(time_limit=None))
+        timings["duals"] = time.perf_counter() - t1
+        if fixed.status is Status.OPTIMAL and fixed.row_duals is not None:
+            row_duals, duals_kind = fixed.row_duals, "fixed_milp"
+        log += f"\n--- LP with integers fixed, for duals: {fixed.status.value} ---\n"
+
+    if options.log_file is not None:
+        options.log_file.parent.mkdir(parents=True, exist_ok=True)
+        options.log_file.write_text(log)
+
+    n, m = program.n_variables, program.n_constraints
+    if outcome.status.has_solution and outcome.x is not None:
+        x = outcome.x
+        values = program.split(x, by="blocks")
+        violations = program.violations(x)
+        max_rel = float(violations["max_relative"].max()) if len(violations) else 0.0
+        max_violation = float(violations["max_violation"].max()) if len(violations) else 0.0
+    else:
+        x = np.zeros(0)
+        values = _nan_split(program, n, "blocks")
+        violations = pd.DataFrame(columns=["kind", "max_violation", "max_relative", "worst_label"])
+        max_rel = max_violation = math.nan
+
+    if row_duals is not None:
+        duals = program.split(row_duals, by="families")
+        reduced = program.split(arrays.c - arrays.a.T @ row_duals, by="blocks")
+    else:
+        duals = _nan_split(program, m, "families")
+        reduced = _nan_split(program, n, "blocks")
+
+    result = SolveResult(
+        status=outcome.status,
+        solver_status=outcome.solver_status,
+        backend=backend,
+        solver_name=outcome.solver_name,
+        solver_version=outcome.solver_version,
+        objective=outcome.objective if outcome.status.has_solution else math.nan,
+        best_bound=outcome.best_bound,
+        gap=outcome.gap,
+        values=values,
+        duals=duals,
+        reduced_costs=reduced,
+        duals_kind=duals_kind,
+        is_mip=arrays.is_mip,
+        timings=timings,
+        violations=violations,
+        max_violation=max_violation,
+        log=log,
+        options=options,
+        x=x,
+    )
+    if outcome.status.has_solution and max_rel > options.feasibility_tol:
+        worst = violations["max_relative"].idxmax()
+        row = violations.loc[worst]
+        msg = (
+            f"{outcome.solver_name} returned a point that violates {row['kind']} {worst!r} by "
+            f"{row['max_violation']:.3g} (relative {row['max_relative']:.3g}) at "
+            f"{row['worst_label']!r}; tolerance {options.feasibility_tol:g}"
+        )
+        if options.strict:
+            raise SolveError(msg)
+        warnings.warn(msg, InaccurateSolutionWarning, stacklevel=2)
+    return result

@@ -1,0 +1,79 @@
+"""The plain arrays a backend receives: the solver wrapper knows nothing of trade or labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from formulations.program import Program
+
+__all__ = ["ProgramArrays"]
+
+
+@dataclass(frozen=True)
+class ProgramArrays:
+    """A program as arrays: ``sense c·x + constant`` s.t. rows and bounds.
+
+    Rows carry a sense code (-1 ``<=``, 0 ``==``, +1 ``>=``) and a right-hand side, and
+    equivalently the activity bounds ``row_lower <= A x <= row_upper``.
+    """
+
+    name: str
+    c: np.ndarray
+    constant: float
+    maximize: bool
+    a: sp.csr_matrix
+    sense_codes: np.ndarray
+    rhs: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+
+    @classmethod
+    def from_program(cls, program: Program) -> ProgramArrays:
+        """Read the arrays of a built :class:`~formulations.program.Program`."""
+        lo, up = program.col_bounds()
+        return cls(
+            name=program.name,
+            c=program.objective_vector(),
+            constant=program.objective.constant,
+            maximize=program.objective.sense == "max",
+            a=program.matrix(),
+            sense_codes=program.sense_codes(),
+            rhs=program.rhs(),
+            col_lower=lo,
+            col_upper=up,
+            integrality=program.integrality(),
+        )
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.c)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rhs)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integrality.any())
+
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        lower = np.where(self.sense_codes >= 0, self.rhs, -np.inf)
+        upper = np.where(self.sense_codes <= 0, self.rhs, np.inf)
+        return lower, upper
+
+    def with_integers_fixed(self, x: np.ndarray) -> ProgramArrays:
+        """The LP left when every integer column is fixed at its (rounded) value in ``x``."""
+        integ = self.integrality.astype(bool)
+        fixed = np.round(np.asarray(x, dtype=float))
+        lo = np.where(integ, fixed, self.col_lower)
+        up = np.where(integ, fixed, self.col_upper)
+        return replace(
+            self, col_lower=lo, col_upper=up, integrality=np.zeros_like(self.integrality)
+        )
+
+    def objective_value(self, x: np.ndarray) -> float:
+        return float(self.c @ x + self.constant)

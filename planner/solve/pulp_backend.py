@@ -1,0 +1,274 @@
+"""Any solver PuLP can drive (CBC, HiGHS, Gurobi, CPLEX, Xpress, SCIP, GLPK ...).
+
+The program is converted in bulk through PuLP's own dataclass route
+(:meth:`pulp.LpProblem.fromDataclass`), one coefficient list per CSR row, rather than by
+``lpSum`` over Python loops. ``"PULP_CBC_CMD"`` (deprecated in PuLP 3.3.2) is served by
+``COIN_CMD`` with the CBC that ``pulp[cbc]`` installs (cbcbox) when it is there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from planner.solve.arrays import ProgramArrays
+from planner.solve.options import SolveOptions
+from planner.solve.result import BackendOutcome, SolverNotAvailableError, Status
+
+NAME = "pulp"
+
+# What to install for each PuLP solver name (for the "missing solver" message).
+_PACKAGE_HINT = {
+    "PULP_CBC_CMD": "pulp[cbc] (pip install 'pulp[cbc]')",
+    "COIN_CMD": "pulp[cbc] (pip install 'pulp[cbc]') or a cbc binary on PATH",
+    "HiGHS": "highspy (pip install highspy)",
+    "HiGHS_CMD": "a highs binary on PATH",
+    "GUROBI": "gurobipy (pip install gurobipy) and a Gurobi licence",
+    "GUROBI_CMD": "a gurobi_cl binary on PATH and a Gurobi licence",
+    "CPLEX_PY": "cplex (pip install cplex) and a CPLEX licence",
+    "CPLEX_CMD": "a cplex binary on PATH and a CPLEX licence",
+    "XPRESS_PY": "xpress (pip install xpress) and a licence",
+    "XPRESS": "an optimizer binary on PATH and an Xpress licence",
+    "SCIP_CMD": "a scip binary on PATH",
+    "SCIP_PY": "pyscipopt (pip install pyscipopt)",
+    "GLPK_CMD": "glpsol on PATH (Debian: apt-get install glpk-utils)",
+    "MOSEK": "mosek (pip install mosek) and a licence",
+}
+
+
+def _import_pulp():
+    try:
+        import pulp
+    except ImportError as exc:  # pragma: no cover - pulp is a core dependency
+        raise SolverNotAvailableError(
+            "backend 'pulp' needs the package pulp: pip install pulp"
+        ) from exc
+    return pulp
+
+
+def available() -> bool:
+    """True when pulp imports (each PuLP solver is checked when asked for)."""
+    try:
+        _import_pulp()
+    except SolverNotAvailableError:
+        return False
+    return True
+
+
+def _cbc_binary() -> str | None:
+    """The cbc executable installed by ``pulp[cbc]`` (cbcbox), else one on PATH."""
+    with contextlib.suppress(Exception):
+        import cbcbox
+
+        exe = (
+            Path(cbcbox.cbc_dist_dir()) / "bin" / ("cbc.exe" if sys.platform == "win32" else "cbc")
+        )
+        if exe.exists():
+            return str(exe)
+    beside = Path(sys.executable).parent / "cbc"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("cbc")
+
+
+def _make_solver(pulp, name: str, arrays: ProgramArrays, options: SolveOptions, log_path: Path):
+    known = set(pulp.listSolvers())
+    if name not in known:
+        raise SolverNotAvailableError(
+            f"PuLP has no solver called {name!r}; PuLP's solvers: {sorted(known)}"
+        )
+    kwargs: dict[str, object] = {"msg": bool(options.verbose)}
+    if options.time_limit is not None:
+        kwargs["timeLimit"] = float(options.time_limit)
+    if arrays.is_mip:
+        kwargs["gapRel"] = float(options.mip_gap)
+    if options.threads is not None:
+        kwargs["threads"] = int(options.threads)
+    if name in ("PULP_CBC_CMD", "COIN_CMD"):
+        kwargs["options"] = [f"randomCbcSeed {max(int(options.random_seed), 1)}"]
+        kwargs["mip"] = arrays.is_mip  # an LP through "-solve" comes back with presolved duals
+        kwargs["logPath"] = str(log_path)
+        kwargs["msg"] = False  # PuLP sends CBC's output to logPath instead
+        cbc = _cbc_binary()
+        if cbc is not None:
+            return pulp.COIN_CMD(path=cbc, **kwargs), f"COIN_CMD ({cbc})"
+        if name == "COIN_CMD":
+            raise SolverNotAvailableError(
+                f"PuLP solver COIN_CMD is not available: install {_PACKAGE_HINT['COIN_CMD']}"
+            )
+        with warnings.catch_warnings():  # the bundled CBC, deprecated in PuLP 3.3.2
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            solver = pulp.PULP_CBC_CMD(**kwargs)
+        return solver, "PULP_CBC_CMD (bundled CBC)"
+    try:
+        solver = pulp.getSolver(name, **kwargs)
+    except TypeError:
+        kwargs.pop("threads", None)
+        solver = pulp.getSolver(name, **kwargs)
+    return solver, name
+
+
+def _to_pulp(pulp, arrays: ProgramArrays):
+    """Build the PuLP problem through PuLP's dataclass route, in bulk."""
+    from pulp import mps_lp as mpslp
+
+    names = [f"x{j}" for j in range(arrays.n_cols)]
+    cat = np.where(arrays.integrality.astype(bool), pulp.LpInteger, pulp.LpContinuous)
+    lo = [None if math.isinf(v) else float(v) for v in arrays.col_lower]
+    up = [None if math.isinf(v) else float(v) for v in arrays.col_upper]
+    variables = [
+        mpslp.MPSVariable(n, str(k), lb, ub)
+        for n, k, lb, ub in zip(names, cat, lo, up, strict=True)
+    ]
+    c = -arrays.c if arrays.maximize else arrays.c
+    nz = np.flatnonzero(c)
+    objective = mpslp.MPSObjective(
+        "objective", [mpslp.MPSCoefficient(names[j], float(c[j])) for j in nz]
+    )
+    sense_map = {-1: pulp.LpConstraintLE, 0: pulp.LpConstraintEQ, 1: pulp.LpConstraintGE}
+    a = arrays.a
+    constraints = []
+    for i in range(arrays.n_rows):
+        s, e = a.indptr[i], a.indptr[i + 1]
+        coefs = [
+            mpslp.MPSCoefficient(names[j], float(v))
+            for j, v in zip(a.indices[s:e], a.data[s:e], strict=True)
+        ]
+        constraints.append(
+            mpslp.MPSConstraint(
+                f"r{i}",
+                sense_map[int(arrays.sense_codes[i])],
+                coefs,
+                constant=-float(arrays.rhs[i]),
+            )
+        )
+    # PuLP's solvers disagree on the sign of duals for maximization; they agree for
+    # minimization, so PuLP always gets a minimization (the caller negates c for a max).
+    params = mpslp.MPSParameters(arrays.name.replace(" ", "_") or "program", pulp.LpMinimize, 0, 0)
+    mps = mpslp.MPS(params, objective, variables, constraints, [], [])
+    var, prob = pulp.LpProblem.fromDataclass(mps)
+    return (
+        [var[n] for n in names],
+        [prob.get_constraint_by_name(f"r{i}") for i in range(arrays.n_rows)],
+        prob,
+    )
+
+
+def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
+    """Solve ``arrays`` with the PuLP solver named in ``options.pulp_solver``."""
+    pulp = _import_pulp()
+    with tempfile.TemporaryDirectory(prefix="planner-pulp-") as tmp:
+        log_path = Path(tmp) / "solver.log"
+        solver, label = _make_solver(pulp, options.pulp_solver, arrays, options, log_path)
+        if not solver.available():
+            hint = _PACKAGE_HINT.get(options.pulp_solver, "the solver")
+            raise SolverNotAvailableError(
+                f"PuLP solver {options.pulp_solver} is not available: install {hint}"
+            )
+        variables, rows, prob = _to_pulp(pulp, arrays)
+        version = f"pulp {pulp.__version__}"
+        try:
+            prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            return BackendOutcome(Status.ERROR, f"PulpSolverError: {exc}", label, version, log=log)
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    code, sol = int(prob.status), int(prob.sol_status)
+    text = f"status={pulp.LpStatus.get(code, code)}, sol_status={pulp.LpSolution.get(sol, sol)}"
+    if sol == pulp.LpSolutionOptimal and code == pulp.LpStatusOptimal:
+        status = Status.OPTIMAL
+    elif sol == pulp.LpSolutionIntegerFeasible:
+        # PuLP says "Optimal" here, but the solver stopped at a limit with an incumbent.
+        status = Status.TIME_LIMIT_FEASIBLE
+    elif sol == pulp.LpSolutionInfeasible or code == pulp.LpStatusInfeasible:
+        status = Status.INFEASIBLE
+    elif sol == pulp.LpSolutionUnbounded or code == pulp.LpStatusUnbounded:
+        status = Status.UNBOUNDED
+    elif (
+        code == pulp.LpStatusUndefined
+        and label.startswith("COIN_CMD")
+        and _cbc_proved_infeasible(log)
+    ):
+        # cbcbox's CBC proves infeasibility by bound propagation and then writes
+        # "Status unknown" to the solution file; its log says what it proved.
+        status = Status.INFEASIBLE
+    elif code == pulp.LpStatusNotSolved and options.time_limit is not None:
+        status = Status.TIME_LIMIT_NO_SOLUTION
+    else:
+        status = Status.ERROR
+    out = BackendOutcome(status, text, label, version, log=log)
+    if status.has_solution:
+        vals = np.array([np.nan if v.varValue is None else v.varValue for v in variables], float)
+        # Variables in no row and not in the objective are unknown to the solver: any value
+        # in their bounds is optimal; take the bound nearest zero.
+        missing = np.isnan(vals)
+        vals[missing] = np.clip(0.0, arrays.col_lower[missing], arrays.col_upper[missing])
+        out.x = vals
+        out.objective = arrays.objective_value(vals)
+        if not arrays.is_mip and status is Status.OPTIMAL:
+            out.best_bound, out.gap = out.objective, 0.0
+            pis = np.array([np.nan if r.pi is None else r.pi for r in rows], dtype=float)
+            if not np.isnan(pis).any():
+                duals, note = _repair_duals(arrays, vals, pis)
+                out.log += note
+                if duals is not None:
+                    out.row_duals = -duals if arrays.maximize else duals
+    return out
+
+
+def _cbc_proved_infeasible(log: str) -> bool:
+    text = log.lower()
+    return "infeasibility proved" in text or "problem is infeasible" in text
+
+
+def _repair_duals(
+    arrays: ProgramArrays, x: np.ndarray, y: np.ndarray, tol: float = 1e-7
+) -> tuple[np.ndarray | None, str]:
+    """Check (and where possible repair) LP duals of the *minimization* PuLP solved.
+
+    Some CBC builds turn singleton rows into variable bounds before the LP, even with
+    presolve off; the row's dual then shows up as the column's reduced cost. Moving it back
+    to the active singleton row restores the duals of the model as written. Duals that still
+    fail dual feasibility are dropped (None) with a note for the log.
+    """
+    c = -arrays.c if arrays.maximize else arrays.c
+    a = arrays.a
+    y = y.copy()
+    rc = c - a.T @ y
+    scale = 1.0 + np.abs(c)
+    lo, up = arrays.col_lower, arrays.col_upper
+    at_lo = np.isfinite(lo) & (np.abs(x - lo) <= tol * (1 + np.abs(np.nan_to_num(lo))))
+    at_up = np.isfinite(up) & (np.abs(x - up) <= tol * (1 + np.abs(np.nan_to_num(up))))
+    interior = ~(at_lo | at_up) & (np.abs(rc) > tol * scale)
+    note = ""
+    if interior.any():
+        row_nnz = np.diff(a.indptr)
+        act = a @ x
+        active = np.abs(act - arrays.rhs) <= tol * (1 + np.abs(arrays.rhs))
+        singles = np.flatnonzero((row_nnz == 1) & active)
+        cols = a.indices[a.indptr[singles]]
+        coef = a.data[a.indptr[singles]]
+        moved = 0
+        for r, j, v in zip(singles, cols, coef, strict=True):
+            if interior[j]:
+                y[r] += rc[j] / v
+                interior[j] = False
+                moved += 1
+        rc = c - a.T @ y
+        note = f"pulp backend: moved {moved} dual(s) from tightened bounds back to singleton rows\n"
+    codes = arrays.sense_codes
+    ok_rows = np.all(y[codes < 0] <= tol) and np.all(y[codes > 0] >= -tol)
+    ok_cols = np.all(np.abs(rc[~(at_lo | at_up)]) <= 1e-6 * scale[~(at_lo | at_up)])
+    ok_cols &= np.all(rc[at_lo & ~at_up] >= -1e-6 * scale[at_lo & ~at_up])
+    ok_cols &= np.all(rc[at_up & ~at_lo] <= 1e-6 * scale[at_up & ~at_lo])
+    if not (ok_rows and ok_cols):
+        return None, note + "pulp backend: the solver's duals fail dual feasibility; not reported\n"
+    return y, note

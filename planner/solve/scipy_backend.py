@@ -1,0 +1,152 @@
+"""scipy.optimize: ``linprog`` for LPs (with duals) and ``milp`` for MILPs (HiGHS inside scipy).
+
+No dependency beyond scipy. scipy exposes neither a thread count nor a random seed nor the
+log text; those options are recorded in the log as not applied.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from planner.solve.arrays import ProgramArrays
+from planner.solve.options import SolveOptions
+from planner.solve.result import BackendOutcome, Status
+
+NAME = "scipy"
+
+
+def available() -> bool:
+    """scipy is a core dependency: always available."""
+    return True
+
+
+def _notes(options: SolveOptions) -> str:
+    ignored = []
+    if options.threads is not None:
+        ignored.append(f"threads={options.threads}")
+    if options.random_seed:
+        ignored.append(f"random_seed={options.random_seed}")
+    return f"scipy backend: options not applied by scipy: {', '.join(ignored)}\n" if ignored else ""
+
+
+def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
+    """Solve ``arrays`` with scipy (linprog for LPs, milp for MILPs)."""
+    if arrays.is_mip:
+        return _solve_milp(arrays, options)
+    return _solve_lp(arrays, options)
+
+
+def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
+    sign = -1.0 if arrays.maximize else 1.0
+    codes = arrays.sense_codes
+    le, ge, eq = codes < 0, codes > 0, codes == 0
+    ub_rows = np.flatnonzero(le | ge)
+    flip = np.where(ge[ub_rows], -1.0, 1.0)  # a >= row is written as -a x <= -b
+    a = arrays.a
+    a_ub = a[ub_rows].multiply(flip[:, None]).tocsr() if len(ub_rows) else None
+    b_ub = arrays.rhs[ub_rows] * flip if len(ub_rows) else None
+    eq_rows = np.flatnonzero(eq)
+    a_eq = a[eq_rows] if len(eq_rows) else None
+    b_eq = arrays.rhs[eq_rows] if len(eq_rows) else None
+    lp_opts: dict[str, object] = {"disp": bool(options.verbose), "presolve": True}
+    if options.time_limit is not None:
+        lp_opts["time_limit"] = float(options.time_limit)
+    res = linprog(
+        sign * arrays.c,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=np.column_stack([arrays.col_lower, arrays.col_upper]),
+        method="highs",
+        options=lp_opts,
+    )
+    out = BackendOutcome(
+        Status.ERROR,
+        f"{res.status}: {res.message}",
+        "scipy.optimize.linprog (HiGHS)",
+        scipy.__version__,
+        log=_notes(options) + f"linprog: {res.message}\n",
+    )
+    has_x = res.x is not None
+    if res.status == 0 and has_x:
+        out.status = Status.OPTIMAL
+    elif res.status == 1:
+        out.status = (
+            Status.TIME_LIMIT_FEASIBLE
+            if has_x and _feasible(arrays, res.x)
+            else (Status.TIME_LIMIT_NO_SOLUTION)
+        )
+    elif res.status == 2:
+        out.status = Status.INFEASIBLE
+    elif res.status == 3:
+        out.status = Status.UNBOUNDED
+    if out.status.has_solution:
+        out.x = np.asarray(res.x, dtype=float)
+        out.objective = arrays.objective_value(out.x)
+    if out.status is Status.OPTIMAL:
+        out.best_bound, out.gap = out.objective, 0.0
+        duals = np.zeros(arrays.n_rows)
+        if len(ub_rows):
+            duals[ub_rows] = np.asarray(res.ineqlin.marginals) * flip
+        if len(eq_rows):
+            duals[eq_rows] = np.asarray(res.eqlin.marginals)
+        out.row_duals = sign * duals
+    return out
+
+
+def _feasible(arrays: ProgramArrays, x: np.ndarray, tol: float = 1e-6) -> bool:
+    act = arrays.a @ x
+    lo, up = arrays.row_bounds()
+    return bool(
+        np.all(act >= lo - tol)
+        and np.all(act <= up + tol)
+        and np.all(x >= arrays.col_lower - tol)
+        and np.all(x <= arrays.col_upper + tol)
+    )
+
+
+def _solve_milp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
+    sign = -1.0 if arrays.maximize else 1.0
+    lo, up = arrays.row_bounds()
+    constraints = [LinearConstraint(arrays.a, lo, up)] if arrays.n_rows else []
+    opts: dict[str, object] = {"disp": bool(options.verbose), "mip_rel_gap": options.mip_gap}
+    if options.time_limit is not None:
+        opts["time_limit"] = float(options.time_limit)
+    res = milp(
+        sign * arrays.c,
+        integrality=arrays.integrality.astype(np.uint8),
+        bounds=Bounds(arrays.col_lower, arrays.col_upper),
+        constraints=constraints,
+        options=opts,
+    )
+    out = BackendOutcome(
+        Status.ERROR,
+        f"{res.status}: {res.message}",
+        "scipy.optimize.milp (HiGHS)",
+        scipy.__version__,
+        log=_notes(options) + f"milp: {res.message}\n",
+    )
+    has_x = res.x is not None
+    if res.status == 0 and has_x:
+        out.status = Status.OPTIMAL
+    elif res.status == 1:
+        out.status = Status.TIME_LIMIT_FEASIBLE if has_x else Status.TIME_LIMIT_NO_SOLUTION
+    elif res.status == 2:
+        out.status = Status.INFEASIBLE
+    elif res.status == 3:
+        out.status = Status.UNBOUNDED
+    if out.status.has_solution:
+        out.x = np.asarray(res.x, dtype=float)
+        out.objective = arrays.objective_value(out.x)
+        bound = getattr(res, "mip_dual_bound", None)
+        if bound is not None and math.isfinite(bound):
+            out.best_bound = sign * float(bound) + arrays.constant
+        gap = getattr(res, "mip_gap", None)
+        if gap is not None and math.isfinite(gap):
+            out.gap = float(gap)
+    return out

@@ -1,0 +1,64 @@
+"""Shared fixtures: the backends to test and small programs with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formulations import Program
+from planner.solve import SolveOptions, available_backends
+
+# (backend, options) pairs: every backend, and PuLP with both solvers it can run here.
+_CASES = [
+    ("highs", {}),
+    ("scipy", {}),
+    ("pulp", {"pulp_solver": "PULP_CBC_CMD"}),
+    ("pulp", {"pulp_solver": "HiGHS"}),
+]
+
+
+def _ids(case: tuple[str, dict]) -> str:
+    backend, opts = case
+    return f"{backend}-{opts['pulp_solver']}" if "pulp_solver" in opts else backend
+
+
+@pytest.fixture(params=[c for c in _CASES if c[0] in available_backends()], ids=_ids)
+def backend_case(request: pytest.FixtureRequest) -> tuple[str, SolveOptions]:
+    """Each available backend with its options."""
+    backend, opts = request.param
+    return backend, SolveOptions(**opts)
+
+
+def wyndor() -> Program:
+    """max 3 door + 5 window s.t. door <= 4, 2 window <= 12, 3 door + 2 window <= 18.
+
+    Hand solution: door 2, window 6, objective 36; duals (0, 1.5, 1); reduced costs 0.
+    """
+    p = Program("wyndor")
+    x = p.add_variables("x", ["door", "window"], description="batches per week")
+    p.add_constraints(
+        "plant",
+        ["p1", "p2", "p3"],
+        rows=[0, 1, 2, 2],
+        cols=x.locate(["door", "window", "door", "window"]),
+        coefs=[1, 2, 3, 2],
+        sense="<=",
+        rhs=[4, 12, 18],
+    )
+    p.set_objective(x.columns, [3, 5], sense="max")
+    return p
+
+
+def mixed_senses(sense: str = "min") -> Program:
+    """min 2a + 3b s.t. a + b >= 4 ("need"), a - b == 1 ("link"), 0 <= b <= 10.
+
+    Hand solution: a = 2.5, b = 1.5, objective 9.5; d obj/d need = 2.5, d obj/d link = -0.5.
+    With sense="max" the costs are negated: objective -9.5, duals -2.5 and 0.5.
+    """
+    p = Program("mixed")
+    x = p.add_variables("x", ["a", "b"], upper=[np.inf, 10.0])
+    p.add_constraints("need", ["n"], [0, 0], x.columns, [1, 1], ">=", 4)
+    p.add_constraints("link", ["l"], [0, 0], x.columns, [1, -1], "==", 1)
+    sign = 1 if sense == "min" else -1
+    p.set_objective(x.columns, [2 * sign, 3 * sign], sense=sense)
+    return p

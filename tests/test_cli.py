@@ -1,0 +1,31 @@
+"""The console script and ``python -m planner``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from planner.cli import EXIT_BAD_INPUT, main
+
+
+def test_info_lists_backends(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "backends available: highs, scipy, pulp" in out
+
+
+def test_no_command_is_bad_input(capsys):
+    assert main([]) == EXIT_BAD_INPUT
+    assert "usage: planner" in capsys.readouterr().out
+
+
+def test_unknown_command_exit_code(capsys):
+    assert main(["frobnicate"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_python_dash_m():
+    out = subprocess.run(
+        [sys.executable, "-m", "planner", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Exit codes" in out.stdout

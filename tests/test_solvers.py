@@ -1,0 +1,180 @@
+"""Known-answer tests, identical across every available backend (tolerances in tolerances.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import mixed_senses, wyndor
+from tolerances import DUAL_ATOL, INTEGRAL_ATOL, OBJ_RTOL, VALUE_ATOL
+
+from formulations import Program
+from planner.solve import SolveOptions, SolverNotAvailableError, Status, solve
+
+
+def test_lp_by_hand_values_duals_reduced_costs(backend_case):
+    backend, opts = backend_case
+    r = solve(wyndor(), backend, opts)
+    assert r.status is Status.OPTIMAL and r.is_optimal
+    assert r.objective == pytest.approx(36.0, rel=OBJ_RTOL)
+    np.testing.assert_allclose(r.value("x").loc[["door", "window"]], [2, 6], atol=VALUE_ATOL)
+    assert r.duals_kind == "lp"
+    np.testing.assert_allclose(r.dual("plant").loc[["p1", "p2", "p3"]], [0, 1.5, 1], atol=DUAL_ATOL)
+    np.testing.assert_allclose(r.reduced_costs["x"], [0, 0], atol=DUAL_ATOL)
+    assert r.best_bound == pytest.approx(36.0, rel=OBJ_RTOL) and r.gap == 0.0
+    assert r.max_violation <= 1e-9
+
+
+@pytest.mark.parametrize("sense", ["min", "max"])
+def test_dual_signs_for_ge_and_eq_rows(backend_case, sense):
+    backend, opts = backend_case
+    r = solve(mixed_senses(sense), backend, opts)
+    sign = 1 if sense == "min" else -1
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(sign * 9.5, rel=OBJ_RTOL)
+    np.testing.assert_allclose(r.value("x"), [2.5, 1.5], atol=VALUE_ATOL)
+    assert r.dual("need").iloc[0] == pytest.approx(sign * 2.5, abs=DUAL_ATOL)
+    assert r.dual("link").iloc[0] == pytest.approx(sign * -0.5, abs=DUAL_ATOL)
+
+
+def test_duals_are_finite_differences(backend_case):
+    """The dual of 'need' equals the objective change when its rhs grows by one."""
+    backend, opts = backend_case
+    base = solve(mixed_senses(), backend, opts)
+    p = Program("mixed_plus")
+    x = p.add_variables("x", ["a", "b"], upper=[np.inf, 10.0])
+    p.add_constraints("need", ["n"], [0, 0], x.columns, [1, 1], ">=", 5)
+    p.add_constraints("link", ["l"], [0, 0], x.columns, [1, -1], "==", 1)
+    p.set_objective(x.columns, [2, 3])
+    bumped = solve(p, backend, opts)
+    assert bumped.objective - base.objective == pytest.approx(
+        base.dual("need").iloc[0], abs=DUAL_ATOL
+    )
+
+
+def facility() -> Program:
+    """min 5 open + 2 ship s.t. ship <= 10 open, ship >= 6, open binary.
+
+    Hand solution: open 1, ship 6, objective 17; with open fixed, d obj/d demand = 2.
+    """
+    p = Program("facility")
+    y = p.add_variables("open", ["plant"], kind="binary")
+    x = p.add_variables("ship", ["plant"])
+    p.add_constraints("link", ["plant"], [0, 0], [x.offset, y.offset], [1, -10], "<=", 0)
+    p.add_constraints("demand", ["plant"], [0], [x.offset], [1], ">=", 6)
+    p.set_objective([y.offset, x.offset], [5, 2])
+    return p
+
+
+def knapsack() -> Program:
+    """max 10a + 13b + 7c + 8d s.t. 3a + 4b + 2c + 3d <= 7, binary: a and b, value 23."""
+    p = Program("knapsack")
+    z = p.add_variables("take", list("abcd"), kind="binary")
+    p.add_constraints("weight", ["w"], np.zeros(4, int), z.columns, [3, 4, 2, 3], "<=", 7)
+    p.set_objective(z.columns, [10, 13, 7, 8], sense="max")
+    return p
+
+
+def test_knapsack_milp(backend_case):
+    backend, opts = backend_case
+    r = solve(knapsack(), backend, opts)
+    assert r.status is Status.OPTIMAL and r.is_mip
+    assert r.objective == pytest.approx(23.0, abs=INTEGRAL_ATOL)
+    np.testing.assert_allclose(r.value("take"), [1, 1, 0, 0], atol=INTEGRAL_ATOL)
+
+
+def test_milp_with_fixed_integer_duals(backend_case):
+    backend, opts = backend_case
+    r = solve(facility(), backend, opts)
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(17.0, abs=INTEGRAL_ATOL)
+    assert r.value("open")["plant"] == pytest.approx(1.0, abs=INTEGRAL_ATOL)
+    assert r.value("ship")["plant"] == pytest.approx(6.0, abs=VALUE_ATOL)
+    assert r.duals_kind == "fixed_milp"
+    assert r.dual("demand")["plant"] == pytest.approx(2.0, abs=DUAL_ATOL)
+    assert r.dual("link")["plant"] == pytest.approx(0.0, abs=DUAL_ATOL)
+
+
+def test_infeasible_lp(backend_case):
+    backend, opts = backend_case
+    p = Program("infeasible")
+    x = p.add_variables("x", ["a", "b"])
+    p.add_constraints("cap", ["c"], [0, 0], x.columns, [1, 1], "<=", 2)
+    p.add_constraints("need", ["n"], [0], [x.offset], [1], ">=", 3)
+    p.set_objective(x.columns, [1, 1])
+    r = solve(p, backend, opts)
+    assert r.status is Status.INFEASIBLE
+    assert not r.has_solution and math.isnan(r.objective)
+    assert r.value("x").isna().all()  # same type, no values
+    with pytest.raises(Exception, match="infeasible"):
+        r.raise_for_status()
+
+
+def test_unbounded_lp(backend_case):
+    backend, opts = backend_case
+    p = Program("unbounded")
+    x = p.add_variables("x", ["a", "b"])
+    p.add_constraints("c", ["c"], [0, 0], x.columns, [1, -1], "<=", 1)
+    p.set_objective([x.offset], [1], sense="max")
+    r = solve(p, backend, opts)
+    assert r.status is Status.UNBOUNDED
+
+
+def market_split(m: int = 4, n: int = 30, seed: int = 1) -> Program:
+    """A market-split instance (Cornuéjols-Dawande): tiny, and hard for branch and bound."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 100, size=(m, n))
+    p = Program("market_split")
+    x = p.add_variables("x", n, kind="binary")
+    sp_ = p.add_variables("s_plus", m)
+    sm = p.add_variables("s_minus", m)
+    rows = np.concatenate([np.repeat(np.arange(m), n), np.arange(m), np.arange(m)])
+    cols = np.concatenate([np.tile(x.columns, m), sp_.columns, sm.columns])
+    coefs = np.concatenate([a.ravel(), np.ones(m), -np.ones(m)])
+    p.add_constraints("split", m, rows, cols, coefs, "==", a.sum(axis=1) // 2)
+    p.set_objective(np.concatenate([sp_.columns, sm.columns]), 1.0)
+    return p
+
+
+def test_time_limit_is_never_optimal(backend_case):
+    backend, opts = backend_case
+    r = solve(market_split(), backend, opts.with_(time_limit=0.5))
+    assert r.status in (Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION)
+    assert not r.is_optimal
+    if r.has_solution:
+        assert r.objective >= 0 and r.max_violation <= 1e-6
+        with pytest.warns(UserWarning, match="not proven optimal"):
+            r.raise_for_status()
+
+
+def test_missing_pulp_solver_names_the_package():
+    with pytest.raises(SolverNotAvailableError, match="gurobipy"):
+        solve(wyndor(), "pulp", SolveOptions(pulp_solver="GUROBI"))
+
+
+def test_unknown_pulp_solver_lists_choices():
+    with pytest.raises(SolverNotAvailableError, match="PuLP has no solver called 'NOPE'"):
+        solve(wyndor(), "pulp", SolveOptions(pulp_solver="NOPE"))
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="unknown backend 'cplex'"):
+        solve(wyndor(), "cplex")
+
+
+def test_log_text_and_file(tmp_path):
+    log = tmp_path / "logs" / "solver.log"
+    r = solve(wyndor(), "highs", SolveOptions(log_file=log))
+    assert "HiGHS" in r.log and log.read_text() == r.log
+    assert r.solver_version.count(".") == 2
+    assert r.timings["solve"] > 0
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError, match="mip_gap"):
+        SolveOptions(mip_gap=2)
+    with pytest.raises(ValueError, match="time_limit"):
+        SolveOptions(time_limit=-1)
+    with pytest.raises(TypeError, match="unknown solve option"):
+        SolveOptions().with_(gap=0.1)
