@@ -57,22 +57,39 @@ def main(argv: list[str] | None = None) -> dict:
                 times.append(r.timings["solve"])
                 objective, status = r.objective, r.status.value
             label = backend if not opts else f"{backend}:{opts['pulp_solver']}"
-            rows.append({**size, "backend": label, "status": status, "objective": objective,
-                         "build_s": _stats(builds), "solve_s": _stats(times)})
-            print(f"{size['links']:>9} links {size['rows']:>7} rows  {label:<18} "
-                  f"build {statistics.median(builds):8.3f}s  solve {statistics.median(times):8.3f}s"
-                  f"  {status}  obj {objective:.6g}", flush=True)
+            rows.append(
+                {
+                    **size,
+                    "backend": label,
+                    "status": status,
+                    "objective": objective,
+                    "build_s": _stats(builds),
+                    "solve_s": _stats(times),
+                }
+            )
+            print(
+                f"{size['links']:>9} links {size['rows']:>7} rows  {label:<18} "
+                f"build {statistics.median(builds):8.3f}s  solve {statistics.median(times):8.3f}s"
+                f"  {status}  obj {objective:.6g}",
+                flush=True,
+            )
     report = {
         "benchmark": "solve_backends",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "python": platform.python_version()},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "python": platform.python_version(),
+        },
         "versions": {"planner": planner.__version__, "numpy": np.__version__},
         "repeat": repeat,
         "results": rows,
     }
-    out = args.out or RESULTS / ("solve_backends_quick.json" if args.quick
-                                 else f"solve_backends_{datetime.now(UTC):%Y%m%d}.json")
+    out = args.out or RESULTS / (
+        "solve_backends_quick.json"
+        if args.quick
+        else f"solve_backends_{datetime.now(UTC):%Y%m%d}.json"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"saved {out}")

@@ -40,6 +40,31 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_data(args: argparse.Namespace) -> int:
+    from planner.data import DataError, load_dataset
+
+    try:
+        ds = load_dataset(args.path)
+    except DataError as exc:
+        print(f"error: invalid dataset:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.action == "validate":
+        report = ds.validate()
+        print(report)
+        return EXIT_OK if report.ok else EXIT_BAD_INPUT
+    print(ds.summary())
+    if ds.source is not None:
+        print(f"source: {ds.source}")
+    top = ds.countries.sort_values("gdp", ascending=False).head(5)
+    print("largest economies: " + ", ".join(f"{c} ({g:,.0f})" for c, g in top["gdp"].items()))
+    if "category" in ds.sectors.columns:
+        counts = ds.sectors["category"].value_counts().sort_index()
+        print("sector categories: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for note in ds.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``planner`` command."""
     parser = argparse.ArgumentParser(
@@ -52,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="versions of the planner, its libraries and solvers")
     info.set_defaults(func=_cmd_info)
+    data = sub.add_parser("data", help="describe or validate a dataset directory")
+    data.add_argument("action", choices=["info", "validate"], help="what to do")
+    data.add_argument(
+        "--path", default="default", help="dataset directory (default: the shipped dataset)"
+    )
+    data.set_defaults(func=_cmd_data)
     return parser
 
 

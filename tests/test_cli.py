@@ -29,3 +29,19 @@ def test_python_dash_m():
         [sys.executable, "-m", "planner", "--help"], capture_output=True, text=True, check=True
     )
     assert "Exit codes" in out.stdout
+
+
+def test_data_info_on_the_default_dataset(capsys):
+    assert main(["data", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "default: 80 countries, 50 sectors" in out
+    assert "strategic 2" in out
+
+
+def test_data_validate_bad_directory(tmp_path, capsys):
+    (tmp_path / "countries.csv").write_text("iso3,gdp,regime\nUSA,1,2\n")
+    (tmp_path / "sectors.csv").write_text("sector,weight\nC26,1\n")
+    (tmp_path / "flows.csv").write_text("importer,exporter,sector,value\n")
+    assert main(["data", "validate", "--path", str(tmp_path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "countries.csv: column 'regime': value above 1" in err

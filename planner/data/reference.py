@@ -1,0 +1,57 @@
+"""Hand-written reference tables of the default dataset: blocs, sector classes, gap fills.
+
+Each list carries its source. These are facts and documented assumptions, not data pulled from
+the raw files; ``planner.data.build`` writes them into data/ next to the processed tables.
+"""
+
+from __future__ import annotations
+
+EU27 = (
+    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU "
+    "SVK SVN ESP SWE"
+).split()
+G7 = "CAN FRA DEU ITA JPN GBR USA".split()
+OECD = (
+    "AUS AUT BEL CAN CHL COL CRI CZE DNK EST FIN FRA DEU GRC HUN ISL IRL ISR ITA JPN KOR LVA LTU "
+    "LUX MEX NLD NZL NOR POL PRT SVK SVN ESP SWE CHE TUR GBR USA"
+).split()
+NATO = (
+    "ALB BEL BGR CAN HRV CZE DNK EST FIN FRA DEU GRC HUN ISL ITA LVA LTU LUX MNE NLD MKD NOR POL "
+    "PRT ROU SVK SVN ESP SWE TUR GBR USA"
+).split()
+QUAD = "AUS IND JPN USA".split()
+IPEF = "AUS BRN FJI IND IDN JPN KOR MYS NZL PHL SGP THA USA VNM".split()
+D10 = [*G7, "AUS", "IND", "KOR"]
+
+BLOCS: dict[str, tuple[list[str], str]] = {
+    "eu27": (EU27, "European Union, 'EU countries' (europa.eu), 27 member states since 2020-02-01"),
+    "g7": (G7, "G7 members (the EU takes part as a non-enumerated member), G7 presidency sites"),
+    "oecd": (OECD, "OECD 'Members and partners' (oecd.org), 38 members since 2021-05-25"),
+    "nato": (NATO, "NATO 'Member countries' (nato.int), 32 Allies since Sweden, 2024-03-07"),
+    "quad": (QUAD, "Quadrilateral Security Dialogue: Australia, India, Japan, United States"),
+    "ipef": (IPEF, "USTR, Indo-Pacific Economic Framework for Prosperity, 14 partners, 2022"),
+    "d10": (
+        D10,
+        "UK 2020 'D-10' proposal: G7 plus Australia, India and South Korea (the Atlantic "
+        "Council's D-10 Strategy Forum counts the EU in place of India)",
+    ),
+}
+
+# D-TEP categories of the 50 ICIO sectors; the reasoning is in data/README.md.
+STRATEGIC = ["C26", "C302T309"]
+CRITICAL = ["B05", "B06", "B07", "C19", "C20", "C21", "C24A", "C24B", "C27", "D"]
+GOODS_PREFIXES = ("A", "B", "C", "D")
+CATEGORY_WEIGHT = {"strategic": 1.0, "critical": 0.5, "other": 0.0}
+# Assumptions (overridable in a scenario or a sector table of one's own):
+DEFAULT_HEADROOM = 0.25
+EXTRACTION_HEADROOM = 0.10  # mines and wells cannot raise output quickly
+EXTRACTION = ["B05", "B06", "B07", "B08"]
+PREMIUM = {"strategic": 0.20, "critical": 0.15, "other": 0.10}
+RESHORING_COST = 0.5
+
+# Documented fills for gaps in the raw files (never silent; each is flagged in countries.csv).
+TAIWAN_GDP_2022_USD_MN = 761_700.0
+TAIWAN_GDP_SOURCE = (
+    "DGBAS (Directorate-General of Budget, Accounting and Statistics, Taiwan), National "
+    "Accounts: 2022 GDP at current prices US$ 761.7 billion (IMF WEO Oct 2023: 761.7)"
+)
