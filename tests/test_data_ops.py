@@ -131,3 +131,32 @@ def test_baci_loader(tmp_path):
     with pytest.raises(DataError, match="not mapped") as err:
         load_baci(baci, codes, {"8542": "C26"}, year=2022)
     assert err.value.columns == ["k"] and "300490" in str(err.value)
+
+
+def test_vdem_and_wdi_loaders(tmp_path):
+    from planner.data import load_vdem, load_wdi
+
+    vdem = tmp_path / "vdem.csv"
+    vdem.write_text(
+        "country_name,country_text_id,year,v2x_polyarchy,v2x_libdem\n"
+        "Mexico,MEX,2021,0.6,0.4\nMexico,MEX,2022,0.61,0.41\n"
+        "Japan,JPN,2022,0.85,0.75\n"
+    )
+    lib = load_vdem(vdem, 2022)
+    assert lib.to_dict() == {"MEX": 0.41, "JPN": 0.75}
+    assert load_vdem(vdem, 2022, "v2x_polyarchy")["JPN"] == 0.85
+    bad = tmp_path / "vdem_bad.csv"
+    bad.write_text("country_text_id,year,v2x_libdem\nMEX,2022,1.4\n")
+    with pytest.raises(DataError, match=r"v2x_libdem.*above 1"):
+        load_vdem(bad, 2022)
+    wdi = tmp_path / "wdi.csv"
+    wdi.write_text(
+        '"Data Source","WDI",\n\n"Last Updated Date","2024-10-24",\n\n'
+        '"Country Name","Country Code","Indicator Name","Indicator Code","2021","2022",\n'
+        '"Japan","JPN","GDP","NY.GDP.MKTP.CD","5000000000000","4200000000000",\n'
+        '"Aruba","ABW","GDP","NY.GDP.MKTP.CD","","",\n'
+    )
+    gdp = load_wdi(wdi, 2022)
+    assert gdp["JPN"] == 4_200_000.0 and np.isnan(gdp["ABW"])
+    with pytest.raises(DataError, match="'2030'"):
+        load_wdi(wdi, 2030)

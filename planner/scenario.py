@@ -1,0 +1,347 @@
+"""Scenario objects: the keys and defaults of shared/SCENARIO.md as typed dataclasses.
+
+``Scenario.from_dict`` checks every key (unknown keys, wrong types and out-of-range values are
+:class:`ScenarioError` naming the key and the source); ``Scenario.to_dict`` gives the fully
+resolved scenario with every default filled in. Reading TOML files lives with the CLI work.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+__all__ = [
+    "CoalitionConfig",
+    "ConstraintSwitches",
+    "DataConfig",
+    "ObjectiveConfig",
+    "Parameters",
+    "Scenario",
+    "ScenarioError",
+    "SectorsConfig",
+    "SolverConfig",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario key is unknown, of the wrong type or out of range; names key and source."""
+
+    def __init__(self, key: str, problem: str, source: str = "scenario"):
+        self.key, self.problem, self.source = key, problem, source
+        super().__init__(f"{source}: key '{key}': {problem}")
+
+
+@dataclass
+class DataConfig:
+    """``[data]``: which dataset."""
+
+    path: str = "default"
+
+
+@dataclass
+class CoalitionConfig:
+    """``[coalition]``: adversaries, anchors, candidates and the coalition's shape."""
+
+    adversaries: list[str] = field(default_factory=lambda: ["CHN", "RUS"])
+    anchors: list[str] = field(default_factory=lambda: ["USA"])
+    candidates: str | list[str] = "all"
+    focal: str | list[str] = "candidates"
+    full_threshold: float = 0.6
+    associate_threshold: float = 0.3
+    choose_members: bool = True
+    members: list[str] = field(default_factory=list)
+    associates: list[str] = field(default_factory=list)
+    min_size: int = 1
+    max_size: int = 100
+    min_gdp_share: float = 0.0
+
+
+@dataclass
+class SectorsConfig:
+    """``[sectors]``: tiers fixed or chosen."""
+
+    choose_tiers: bool = True
+    tiers: dict[str, str] = field(default_factory=dict)
+    max_restricted: int = 50
+
+
+@dataclass
+class Parameters:
+    """``[parameters]``: the model's assumptions (MODEL.md symbols in the comments)."""
+
+    headroom: float = 0.25  # h_s
+    capacity_basis: str = "exports"
+    reshoring_cost: float = 0.5  # rho_s
+    budget: float = 50000.0  # B, USD mn
+    max_volume_drop: float = 0.05  # delta
+    min_open_share: float = 0.5  # tau
+    incentivized_cut: float = 0.5  # r_inc
+    restricted_residual: float = 0.0  # epsilon
+    barrier_cut: float = 0.0  # beta
+    coercion_cover: float = 1.0  # rho_cov
+    participation_margin: float = 0.2  # alpha
+    top_k_new_suppliers: int = 0
+    ally_shoring: bool = True
+
+
+@dataclass
+class ConstraintSwitches:
+    """``[constraints]``: each constraint family of MODEL.md on or off."""
+
+    demand: bool = True
+    keep_baseline: bool = True
+    capacity: bool = True
+    tier_rules: bool = True
+    export_controls: bool = False
+    budget: bool = True
+    openness: bool = True
+    coalition_shape: bool = True
+    participation: bool = False
+    coercion: bool = False
+    indirect_exposure: bool = False
+    capacity_investment: bool = False
+
+
+@dataclass
+class ObjectiveConfig:
+    """``[objective]``."""
+
+    kind: str = "dependency"
+    target: float = 0.05
+    points: int = 11
+
+
+@dataclass
+class SolverConfig:
+    """``[solver]``."""
+
+    backend: str = "highs"
+    pulp_solver: str = "PULP_CBC_CMD"
+    time_limit: float = 600.0
+    mip_gap: float = 1e-4
+    threads: int = 2
+    random_seed: int = 0
+
+
+_SECTIONS = {
+    "data": DataConfig,
+    "coalition": CoalitionConfig,
+    "sectors": SectorsConfig,
+    "parameters": Parameters,
+    "constraints": ConstraintSwitches,
+    "objective": ObjectiveConfig,
+    "solver": SolverConfig,
+}
+
+# key -> (low, high, inclusive-high) for numbers; choices for strings
+_RANGES: dict[str, tuple[float, float]] = {
+    "coalition.full_threshold": (0.0, 1.0),
+    "coalition.associate_threshold": (0.0, 1.0),
+    "coalition.min_size": (0, math.inf),
+    "coalition.max_size": (1, math.inf),
+    "coalition.min_gdp_share": (0.0, 1.0),
+    "sectors.max_restricted": (0, math.inf),
+    "parameters.headroom": (0.0, math.inf),
+    "parameters.reshoring_cost": (0.0, math.inf),
+    "parameters.budget": (0.0, math.inf),
+    "parameters.max_volume_drop": (0.0, 1.0),
+    "parameters.min_open_share": (0.0, 1.0),
+    "parameters.incentivized_cut": (0.0, 1.0),
+    "parameters.restricted_residual": (0.0, 1.0),
+    "parameters.barrier_cut": (0.0, 1.0),
+    "parameters.coercion_cover": (0.0, math.inf),
+    "parameters.participation_margin": (0.0, math.inf),
+    "parameters.top_k_new_suppliers": (0, math.inf),
+    "objective.target": (0.0, 1.0),
+    "objective.points": (2, 1000),
+    "solver.time_limit": (1e-9, math.inf),
+    "solver.mip_gap": (0.0, 1.0),
+    "solver.threads": (1, 1024),
+    "solver.random_seed": (0, math.inf),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "parameters.capacity_basis": ("exports", "output"),
+    "objective.kind": ("dependency", "minimax", "cost", "frontier"),
+    "solver.backend": ("highs", "scipy", "pulp"),
+}
+TIERS = ("restricted", "incentivized", "open")
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _check_type(value: Any, tp: Any, key: str, source: str) -> Any:
+    """Check ``value`` against a dataclass field type; ints are accepted for floats."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for arm in typing.get_args(tp):
+            try:
+                return _check_type(value, arm, key, source)
+            except ScenarioError as exc:
+                errors.append(exc.problem)
+        raise ScenarioError(key, " or ".join(errors), source)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ScenarioError(
+                key, f"expected a list, got {type(value).__name__} {value!r}", source
+            )
+        return [_check_type(v, inner, f"{key}[{i}]", source) for i, v in enumerate(value)]
+    if origin is dict:
+        kt, vt = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ScenarioError(key, f"expected a table, got {type(value).__name__}", source)
+        return {
+            _check_type(k, kt, key, source): _check_type(v, vt, f"{key}.{k}", source)
+            for k, v in value.items()
+        }
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(key, f"expected true or false, got {value!r}", source)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(key, f"expected an integer, got {value!r}", source)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(key, f"expected a number, got {value!r}", source)
+        if not math.isfinite(value):
+            raise ScenarioError(key, f"expected a finite number, got {value!r}", source)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ScenarioError(key, f"expected a string, got {value!r}", source)
+        return value
+    raise ScenarioError(key, f"unsupported type {_type_name(tp)}", source)  # pragma: no cover
+
+
+@dataclass
+class Scenario:
+    """A complete scenario (shared/SCENARIO.md); every section has MODEL.md's defaults."""
+
+    name: str
+    description: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    coalition: CoalitionConfig = field(default_factory=CoalitionConfig)
+    sectors: SectorsConfig = field(default_factory=SectorsConfig)
+    parameters: Parameters = field(default_factory=Parameters)
+    constraints: ConstraintSwitches = field(default_factory=ConstraintSwitches)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    solver: SolverConfig = field(default_factory=SolverConfig)
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "scenario") -> Scenario:
+        """Build a scenario from a nested dict (as ``tomllib`` returns), checking every key.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the key (``section.key``) and ``source`` for an unknown key, a wrong type or
+            an out-of-range value.
+        """
+        if not isinstance(d, dict):
+            raise ScenarioError("*", "a scenario must be a table of keys", source)
+        known_top = {"name", "description", *_SECTIONS}
+        for key in d:
+            if key not in known_top:
+                raise ScenarioError(key, f"unknown key; known: {sorted(known_top)}", source)
+        if "name" not in d:
+            raise ScenarioError("name", "required key is missing", source)
+        name = _check_type(d["name"], str, "name", source)
+        if not name.strip():
+            raise ScenarioError("name", "must not be empty", source)
+        kwargs: dict[str, Any] = {
+            "name": name,
+            "description": _check_type(d.get("description", ""), str, "description", source),
+        }
+        for section, klass in _SECTIONS.items():
+            values = d.get(section, {})
+            if not isinstance(values, dict):
+                raise ScenarioError(section, "expected a table of keys", source)
+            hints = typing.get_type_hints(klass)
+            names = {f.name for f in fields(klass)}
+            for key in values:
+                if key not in names:
+                    raise ScenarioError(
+                        f"{section}.{key}", f"unknown key; known: {sorted(names)}", source
+                    )
+            checked = {
+                k: _check_type(v, hints[k], f"{section}.{k}", source) for k, v in values.items()
+            }
+            kwargs[section] = klass(**checked)
+        try:
+            return cls(**kwargs)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.key, exc.problem, source) from None
+
+    def check(self, source: str = "scenario") -> None:
+        """Check ranges, choices and cross-key rules (ScenarioError naming the key)."""
+        for dotted, (low, high) in _RANGES.items():
+            section, key = dotted.split(".")
+            v = getattr(getattr(self, section), key)
+            if not (low <= v <= high):
+                raise ScenarioError(dotted, f"value {v!r} is outside [{low}, {high}]", source)
+        for dotted, choices in _CHOICES.items():
+            section, key = dotted.split(".")
+            v = getattr(getattr(self, section), key)
+            if v not in choices:
+                raise ScenarioError(dotted, f"{v!r} is not one of {list(choices)}", source)
+        c = self.coalition
+        if c.associate_threshold > c.full_threshold:
+            raise ScenarioError(
+                "coalition.associate_threshold",
+                f"{c.associate_threshold} is above full_threshold {c.full_threshold}",
+                source,
+            )
+        if c.min_size > c.max_size:
+            raise ScenarioError(
+                "coalition.min_size", f"{c.min_size} > max_size {c.max_size}", source
+            )
+        if isinstance(c.candidates, str) and c.candidates != "all":
+            raise ScenarioError(
+                "coalition.candidates", "expected 'all' or a list of ISO3 codes", source
+            )
+        if isinstance(c.focal, str) and c.focal != "candidates":
+            raise ScenarioError(
+                "coalition.focal", "expected 'candidates' or a list of ISO3 codes", source
+            )
+        clash = sorted(set(c.adversaries) & (set(c.anchors) | set(c.members) | set(c.associates)))
+        if clash:
+            raise ScenarioError(
+                "coalition.anchors",
+                f"adversaries {clash} cannot be anchors, members or associates",
+                source,
+            )
+        both = sorted(set(c.members) & set(c.associates))
+        if both:
+            raise ScenarioError("coalition.associates", f"{both} listed as members too", source)
+        for sector, tier in self.sectors.tiers.items():
+            if tier not in TIERS:
+                raise ScenarioError(
+                    f"sectors.tiers.{sector}", f"{tier!r} is not one of {list(TIERS)}", source
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario as a nested dict (every default filled in)."""
+        out: dict[str, Any] = {"name": self.name, "description": self.description}
+        for section in _SECTIONS:
+            obj = getattr(self, section)
+            out[section] = {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+        return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, dict):
+        return dict(v)
+    return v
