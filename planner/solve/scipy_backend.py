@@ -65,26 +65,8 @@ def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
         method="highs",
         options=lp_opts,
     )
-    out = BackendOutcome(
-        Status.ERROR,
-        f"{res.status}: {res.message}",
-        "scipy.optimize.linprog (HiGHS)",
-        scipy.__version__,
-        log=_notes(options) + f"linprog: {res.message}\n",
-    )
     has_x = res.x is not None
-    if res.status == 0 and has_x:
-        out.status = Status.OPTIMAL
-    elif res.status == 1:
-        out.status = (
-            Status.TIME_LIMIT_FEASIBLE
-            if has_x and _feasible(arrays, res.x)
-            else (Status.TIME_LIMIT_NO_SOLUTION)
-        )
-    elif res.status == 2:
-        out.status = Status.INFEASIBLE
-    elif res.status == 3:
-        out.status = Status.UNBOUNDED
+    out = _outcome(res, "linprog", options, feasible=has_x and _feasible(arrays, res.x))
     if out.status.has_solution:
         out.x = np.asarray(res.x, dtype=float)
         out.objective = arrays.objective_value(out.x)
@@ -97,6 +79,24 @@ def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
             duals[eq_rows] = np.asarray(res.eqlin.marginals)
         out.row_duals = sign * duals
     return out
+
+
+def _outcome(res, routine: str, options: SolveOptions, feasible: bool) -> BackendOutcome:
+    """Map scipy's status codes (0 optimal, 1 limit, 2 infeasible, 3 unbounded, 4 other)."""
+    status = {0: Status.OPTIMAL, 2: Status.INFEASIBLE, 3: Status.UNBOUNDED}.get(
+        res.status, Status.ERROR
+    )
+    if res.status == 0 and res.x is None:
+        status = Status.ERROR
+    elif res.status == 1:
+        status = Status.TIME_LIMIT_FEASIBLE if feasible else Status.TIME_LIMIT_NO_SOLUTION
+    return BackendOutcome(
+        status,
+        f"{res.status}: {res.message}",
+        f"scipy.optimize.{routine} (HiGHS)",
+        scipy.__version__,
+        log=_notes(options) + f"{routine}: {res.message}\n",
+    )
 
 
 def _feasible(arrays: ProgramArrays, x: np.ndarray, tol: float = 1e-6) -> bool:
@@ -124,22 +124,7 @@ def _solve_milp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
         constraints=constraints,
         options=opts,
     )
-    out = BackendOutcome(
-        Status.ERROR,
-        f"{res.status}: {res.message}",
-        "scipy.optimize.milp (HiGHS)",
-        scipy.__version__,
-        log=_notes(options) + f"milp: {res.message}\n",
-    )
-    has_x = res.x is not None
-    if res.status == 0 and has_x:
-        out.status = Status.OPTIMAL
-    elif res.status == 1:
-        out.status = Status.TIME_LIMIT_FEASIBLE if has_x else Status.TIME_LIMIT_NO_SOLUTION
-    elif res.status == 2:
-        out.status = Status.INFEASIBLE
-    elif res.status == 3:
-        out.status = Status.UNBOUNDED
+    out = _outcome(res, "milp", options, feasible=res.x is not None)
     if out.status.has_solution:
         out.x = np.asarray(res.x, dtype=float)
         out.objective = arrays.objective_value(out.x)
