@@ -178,3 +178,16 @@ def test_options_are_validated():
         SolveOptions(time_limit=-1)
     with pytest.raises(TypeError, match="unknown solve option"):
         SolveOptions().with_(gap=0.1)
+
+
+def test_highs_prints_nothing_unless_verbose():
+    import subprocess
+    import sys
+
+    code = (
+        "from formulations import Program\nfrom planner import solve\n"
+        "p = Program(); x = p.add_variables('x', 1, upper=1.0)\n"
+        "p.set_objective(x.columns, [1], sense='max'); print(solve(p).objective)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "1.0\n"

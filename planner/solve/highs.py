@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,6 +34,22 @@ def available() -> bool:
     except SolverNotAvailableError:
         return False
     return True
+
+
+def _new_highs(hs, quiet: bool):
+    """A Highs object; HiGHS prints a banner to stdout when the first one is made, so the
+    process's stdout is pointed at /dev/null for that moment unless the user asked for logs."""
+    if not quiet:
+        return hs.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return hs.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _limit_codes(hs) -> set:
@@ -81,7 +99,7 @@ def _set(h, name: str, value: object) -> None:
 def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -> BackendOutcome:
     """Solve ``arrays`` with HiGHS and map its status and solution."""
     hs = _import_highspy()
-    h = hs.Highs()
+    h = _new_highs(hs, quiet=not options.verbose)
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
         log_path = Path(tmp) / "highs.log"
