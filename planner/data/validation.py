@@ -133,10 +133,10 @@ def check_numbers(
     required: bool = True,
 ) -> pd.Series:
     """Parse a text column as floats; record unparsable, missing, infinite, out-of-range cells."""
-    text = raw.astype(str).str.strip() if raw.dtype != float else raw
-    nums = pd.to_numeric(text, errors="coerce") if raw.dtype != float else raw.astype(float)
-    nums = nums.astype(float)
-    nums.attrs = raw.attrs
+    if raw.dtype == float:
+        nums = raw
+    else:
+        nums = pd.to_numeric(raw.astype(str).str.strip(), errors="coerce").astype(float)
     blank = raw.isna() | (raw.astype(str).str.strip().isin(["", "nan", "NaN"]))
     unparsable = nums.isna() & ~blank
     report.add(file, raw.name, "not a number", unparsable, raw)
@@ -157,7 +157,6 @@ def check_duplicates(
     dup = df.duplicated(subset=keys, keep="first").to_numpy()
     if dup.any():
         key = df[keys].astype(str).agg("/".join, axis=1)
-        key.attrs = df[keys[0]].attrs
         report.add(file, "+".join(keys), "duplicate key", dup, key)
 
 

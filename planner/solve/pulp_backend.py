@@ -256,12 +256,12 @@ def _repair_duals(
         singles = np.flatnonzero((row_nnz == 1) & active)
         cols = a.indices[a.indptr[singles]]
         coef = a.data[a.indptr[singles]]
-        moved = 0
-        for r, j, v in zip(singles, cols, coef, strict=True):
-            if interior[j]:
-                y[r] += rc[j] / v
-                interior[j] = False
-                moved += 1
+        # one active singleton row per interior column takes back that column's reduced cost
+        hit = interior[cols]
+        cols_hit, first = np.unique(cols[hit], return_index=True)
+        rows_hit = singles[hit][first]
+        y[rows_hit] += rc[cols_hit] / coef[hit][first]
+        moved = len(rows_hit)
         rc = c - a.T @ y
         note = f"pulp backend: moved {moved} dual(s) from tightened bounds back to singleton rows\n"
     codes = arrays.sense_codes
