@@ -481,6 +481,17 @@ class Program:
             raise ProgramError("objective: coefficients must be finite")
         self.objective = Objective(c, v, sense, float(constant), name)
 
+    def set_rhs(self, name: str, rhs: float | np.ndarray) -> None:
+        """Change the right-hand side of family ``name`` in place (the matrix is kept).
+
+        Used to re-solve a built program for another target (frontier points, sweeps).
+        """
+        fam = self.family(name)
+        b = _broadcast(rhs, fam.size, f"constraint family {name!r} rhs")
+        if not np.isfinite(b).all():
+            raise ProgramError(f"constraint family {name!r}: right-hand sides must be finite")
+        fam.rhs[:] = b
+
     # ------------------------------------------------------------------ arrays for solvers
     def matrix(self) -> sp.csr_matrix:
         """The constraint matrix as CSR (rows = constraints, columns = variables)."""

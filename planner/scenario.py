@@ -85,6 +85,9 @@ class Parameters:
     participation_margin: float = 0.2  # alpha
     top_k_new_suppliers: int = 0
     ally_shoring: bool = True
+    # keys added by this project (SCENARIO.md allows additions)
+    investment_cost: float = 0.3  # kappa_s, cost per USD of pooled new capacity
+    burden_sharing: bool = False  # each full member's own cost <= its GDP share of B
 
 
 @dataclass
@@ -112,6 +115,8 @@ class ObjectiveConfig:
     kind: str = "dependency"
     target: float = 0.05
     points: int = 11
+    # added key: weight of total cost / B next to dependency (a tie-break among equal-DI plans)
+    cost_tiebreak: float = 1e-6
 
 
 @dataclass
@@ -155,8 +160,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "parameters.coercion_cover": (0.0, math.inf),
     "parameters.participation_margin": (0.0, math.inf),
     "parameters.top_k_new_suppliers": (0, math.inf),
+    "parameters.investment_cost": (0.0, math.inf),
     "objective.target": (0.0, 1.0),
     "objective.points": (2, 1000),
+    "objective.cost_tiebreak": (0.0, 1.0),
     "solver.time_limit": (1e-9, math.inf),
     "solver.mip_gap": (0.0, 1.0),
     "solver.threads": (1, 1024),

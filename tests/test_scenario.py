@@ -13,7 +13,12 @@ def test_defaults_follow_the_contract():
     assert d["coalition"]["adversaries"] == ["CHN", "RUS"] and d["coalition"]["anchors"] == ["USA"]
     assert d["parameters"]["budget"] == 50000.0 and d["parameters"]["headroom"] == 0.25
     assert d["constraints"]["export_controls"] is False and d["constraints"]["demand"] is True
-    assert d["objective"] == {"kind": "dependency", "target": 0.05, "points": 11}
+    assert d["objective"] == {
+        "kind": "dependency",
+        "target": 0.05,
+        "points": 11,
+        "cost_tiebreak": 1e-6,
+    }
     assert d["solver"]["backend"] == "highs" and d["solver"]["mip_gap"] == 1e-4
     assert Scenario.from_dict(d).to_dict() == d  # resolved scenario round-trips
 

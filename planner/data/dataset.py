@@ -58,6 +58,9 @@ class Dataset:
         Everything the loader filled in or changed (never silent).
     regime_measure : str
         Which score ``countries["regime"]`` holds.
+    defaulted : list of str
+        Sector columns the file did not give and the loader filled with
+        :data:`SECTOR_DEFAULTS` (a scenario's own value then applies instead).
     """
 
     countries: pd.DataFrame
@@ -69,6 +72,7 @@ class Dataset:
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
     regime_measure: str = "libdem"
+    defaulted: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -109,7 +113,8 @@ class Dataset:
         report = ValidationReport()
         notes: list[str] = []
         c = _clean_countries(countries, fname["countries"], report)
-        s = _clean_sectors(sectors, fname["sectors"], report, notes)
+        defaulted: list[str] = []
+        s = _clean_sectors(sectors, fname["sectors"], report, notes, defaulted)
         if report.issues:  # codes of the reference tables are needed below
             report.raise_if_any()
         f = _clean_flows(flows, fname["flows"], report, set(c.index), set(s.index))
@@ -128,7 +133,7 @@ class Dataset:
             else None
         )
         report.raise_if_any()
-        return cls(c, s, f, o, d, name=name, source=source, notes=notes)
+        return cls(c, s, f, o, d, name=name, source=source, notes=notes, defaulted=defaulted)
 
     def validate(self) -> ValidationReport:
         """Check every table again and report all problems at once (nothing raised)."""
@@ -383,7 +388,11 @@ def _clean_countries(df: pd.DataFrame, file: str, report: ValidationReport) -> p
 
 
 def _clean_sectors(
-    df: pd.DataFrame, file: str, report: ValidationReport, notes: list[str]
+    df: pd.DataFrame,
+    file: str,
+    report: ValidationReport,
+    notes: list[str],
+    defaulted: list[str],
 ) -> pd.DataFrame:
     df = df.reset_index(drop=df.index.name is None)
     if not _require(df, ["sector", "weight"], file, report):
@@ -396,6 +405,7 @@ def _clean_sectors(
     for col, default in SECTOR_DEFAULTS.items():
         if col not in df.columns:
             df[col] = default
+            defaulted.append(col)
             notes.append(f"{file}: no {col!r} column; every sector gets the default {default!r}")
         elif col != "category":
             df[col] = check_numbers(report, file, df[col], low=0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from dataclasses import replace
 from types import ModuleType
 
 import numpy as np
@@ -51,6 +52,31 @@ def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
     return program.split(np.full(n, np.nan), by=by)
 
 
+def objective_scale(c: np.ndarray) -> float:
+    """A power of two that brings the largest objective coefficient into [0.5, 1).
+
+    Solvers judge optimality with absolute tolerances (HiGHS: reduced costs below 1e-7 count
+    as zero), so an objective such as a dependency share, whose coefficients are 1e-12 to
+    1e-4 per USD mn, would look optimal almost anywhere. Scaling by a power of two is exact;
+    objective, bound and duals are scaled back.
+    """
+    cmax = float(np.abs(c).max()) if len(c) else 0.0
+    if cmax == 0.0 or 1e-2 <= cmax <= 1e3:
+        return 1.0
+    return float(2.0 ** -math.ceil(math.log2(cmax)))
+
+
+def _unscale(outcome: BackendOutcome, scale: float) -> BackendOutcome:
+    if scale == 1.0:
+        return outcome
+    return replace(
+        outcome,
+        objective=outcome.objective / scale,
+        best_bound=outcome.best_bound / scale,
+        row_duals=None if outcome.row_duals is None else outcome.row_duals / scale,
+    )
+
+
 def solve(
     program: Program,
     backend: str = "highs",
@@ -89,9 +115,11 @@ def solve(
     """
     options = options or SolveOptions()
     mod = backend_module(backend)
-    arrays = ProgramArrays.from_program(program)
+    original = ProgramArrays.from_program(program)
+    scale = objective_scale(original.c) if options.scale_objective else 1.0
+    arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
     t0 = time.perf_counter()
-    outcome: BackendOutcome = mod.solve(arrays, options)
+    outcome = _unscale(mod.solve(arrays, options), scale)
     t_solve = time.perf_counter() - t0
     timings = {"build": float(program.build_seconds), "solve": t_solve, "duals": 0.0}
 
@@ -100,7 +128,10 @@ def solve(
     log = outcome.log
     if arrays.is_mip and outcome.status.has_solution and options.fixed_milp_duals:
         t1 = time.perf_counter()
-        fixed = mod.solve(arrays.with_integers_fixed(outcome.x), options.with_(time_limit=None))
+        fixed = _unscale(
+            mod.solve(arrays.with_integers_fixed(outcome.x), options.with_(time_limit=None)),
+            scale,
+        )
         timings["duals"] = time.perf_counter() - t1
         if fixed.status is Status.OPTIMAL and fixed.row_duals is not None:
             row_duals, duals_kind = fixed.row_duals, "fixed_milp"
@@ -125,7 +156,7 @@ def solve(
 
     if row_duals is not None:
         duals = program.split(row_duals, by="families")
-        reduced = program.split(arrays.c - arrays.a.T @ row_duals, by="blocks")
+        reduced = program.split(original.c - original.a.T @ row_duals, by="blocks")
     else:
         duals = _nan_split(program, m, "families")
         reduced = _nan_split(program, n, "blocks")

@@ -38,6 +38,9 @@ class SolveOptions:
     fixed_milp_duals : bool
         For a MILP with a solution, re-solve the LP with integers fixed at their values to
         report duals (marked ``duals_kind = "fixed_milp"``).
+    scale_objective : bool
+        Scale the objective by a power of two when its largest coefficient is outside
+        [1e-2, 1e3] (see :func:`planner.solve.api.objective_scale`); results are unscaled.
     """
 
     time_limit: float | None = None
@@ -50,6 +53,7 @@ class SolveOptions:
     feasibility_tol: float = 1e-6
     strict: bool = False
     fixed_milp_duals: bool = True
+    scale_objective: bool = True
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (

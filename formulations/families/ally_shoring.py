@@ -1,0 +1,56 @@
+"""Family 4, ally-shoring: new sourcing only from coalition members.
+
+MODEL.md: u[i,j,s] <= M (y_j + z_j) and, in restricted sectors, u[i,j,s] <= M (y_j + 1 -
+t[s,restricted]); adversaries never receive new sourcing. Written per exporter-sector pair:
+``sum_i u[i,j,s] <= M[j,s] (y_j + z_j)`` with M[j,s] the largest total new sourcing j can get
+(the sum of its links' bounds, at most its spare capacity): valid, tight, one row per pair.
+Adversaries and countries that cannot join get no ``increase`` variables at all (the instance
+leaves them out), so their rows are not needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from formulations.expr import add_rows
+from formulations.families._util import fixed_at, free
+
+if TYPE_CHECKING:
+    from formulations.builder import ModelBuilder
+
+NAME = "ally_shoring"
+
+
+def add(b: ModelBuilder) -> None:
+    """Add ``ally_shoring_member`` and ``ally_shoring_restricted``."""
+    inst, x = b.inst, b.x
+    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+    supply = x["increase"].sum_by(b.link_supply, nCS)
+    big_m = b.bounds["increase_supply"]
+    j_of = np.repeat(np.arange(nC), nS)
+    s_of = np.tile(np.arange(nS), nC)
+    m = x["member"].take(j_of)
+    y = x["full_member"].take(j_of)
+    t_res = x["tier_restricted"].take(s_of)
+    has = free(supply) & (big_m > 0)
+    labels = b.pair_labels().set_names(["exporter", "sector"])
+    add_rows(
+        b.program,
+        "ally_shoring_member",
+        labels,
+        supply - m * big_m,
+        "<=",
+        keep=has & ~fixed_at(m, 1.0),
+        description="new sourcing only from coalition members (full or associate)",
+    )
+    add_rows(
+        b.program,
+        "ally_shoring_restricted",
+        labels,
+        supply - (y - t_res + 1.0) * big_m,
+        "<=",
+        keep=has & ~fixed_at(y, 1.0) & ~fixed_at(t_res, 0.0),
+        description="in restricted sectors new sourcing only from full members",
+    )

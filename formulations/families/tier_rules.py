@@ -1,0 +1,94 @@
+"""Family 5, tier rules: reallocation only where a sector's tier asks for it.
+
+For a full member i, with a[i,s] = sum_{j in A} f[i,j,s] and a0 its baseline:
+
+- open: f = F0 and q = 0, written per pair as ``sum_{j in A} decrease <= a0 (1 - t_open)``,
+  ``sum_{j not in A} decrease <= (D - a0) (1 - t_open)`` and
+  ``sum_j increase + q <= D (1 - t_open)`` (a sector fixed ``open`` has no variables at all);
+- incentivized: a <= (1 - r_inc) a0;  restricted: a <= eps a0; both in one row per pair:
+  ``sum_{j in A} decrease >= r_inc a0 t_inc + (1 - eps) a0 t_res - M (1 - y_i)`` with
+  M = max(r_inc, 1 - eps) a0, the smallest value that frees non-members.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from formulations.expr import add_rows
+from formulations.families._util import fixed_at
+
+if TYPE_CHECKING:
+    from formulations.builder import ModelBuilder
+
+NAME = "tier_rules"
+
+
+def add(b: ModelBuilder) -> None:
+    """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase) and ``tier_rules_cut``."""
+    inst, x, pa = b.inst, b.x, b.scenario.parameters
+    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+    s_of = np.tile(np.arange(nS), nC)
+    i_of = np.repeat(np.arange(nC), nS)
+    d = inst.demand.ravel()
+    a0 = inst.adversary_imports.ravel()
+    t_open = x["tier_open"].take(s_of)
+    t_inc = x["tier_incentivized"].take(s_of)
+    t_res = x["tier_restricted"].take(s_of)
+    y = x["full_member"].take(i_of)
+    labels = b.pair_labels()
+    planned = inst.planned_pair
+    cut_adv = x["adversary_cut"]
+    cut_other = x["decrease"].sum_by(b.link_pair, nCS) - cut_adv
+    inc = x["increase"].sum_by(b.link_pair, nCS) + x["reshoring"]
+    keep_open = planned & ~fixed_at(t_open, 0.0)
+    add_rows(
+        b.program,
+        "tier_rules_open_cut_adversary",
+        labels,
+        cut_adv + t_open * a0,
+        "<=",
+        a0,
+        keep=keep_open,
+        description="open sectors keep their baseline: no cut of adversary imports",
+    )
+    add_rows(
+        b.program,
+        "tier_rules_open_cut_other",
+        labels,
+        cut_other + t_open * (d - a0),
+        "<=",
+        d - a0,
+        keep=keep_open,
+        description="open sectors keep their baseline: no cut of other imports",
+    )
+    add_rows(
+        b.program,
+        "tier_rules_open_increase",
+        labels,
+        inc + t_open * d,
+        "<=",
+        d,
+        keep=keep_open,
+        description="open sectors keep their baseline: no new sourcing or reshoring",
+    )
+    r, eps = pa.incentivized_cut, pa.restricted_residual
+    big_m = max(r, 1.0 - eps) * a0
+    cut = x["adversary_cut"]
+    lhs = cut - t_inc * (r * a0) - t_res * ((1 - eps) * a0) + (1.0 - y) * big_m
+    keep_cut = (
+        planned & (a0 > 0) & ~(fixed_at(t_inc, 0.0) & fixed_at(t_res, 0.0)) & ~fixed_at(y, 0.0)
+    )
+    add_rows(
+        b.program,
+        "tier_rules_cut",
+        labels,
+        lhs,
+        ">=",
+        keep=keep_cut,
+        description=(
+            "full members cut adversary imports by r_inc in incentivized sectors and to "
+            "eps of baseline in restricted ones"
+        ),
+    )
