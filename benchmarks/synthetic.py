@@ -79,3 +79,59 @@ def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
     rng = np.random.default_rng(1)
     p.set_objective(f.columns, rng.uniform(0.5, 1.5, size=f.size))
     return p
+
+
+def letter_code(k: int) -> str:
+    """The k-th three-letter code: AAA, AAB, ..., ZZZ."""
+    a, rest = divmod(k, 26 * 26)
+    b, c = divmod(rest, 26)
+    return "".join(chr(65 + v) for v in (a, b, c))
+
+
+def synthetic_dataset(n_countries: int, n_sectors: int, density: float = 0.3, seed: int = 0):
+    """A :class:`~planner.data.Dataset` shaped like the default one, at any size.
+
+    Two adversaries (``AAA``, ``AAB``) that export a lot; ``AAC`` is a natural anchor; every
+    other country is a democracy (regime 0.7) or, one in four, associate-eligible (0.45). Each
+    importer buys each sector from about ``density`` of the exporters (Pareto-sized). One
+    sector in five is critical. With ally-shoring, the candidate links are about
+    ``0.75 * n_countries**2 * n_sectors``.
+    """
+    from planner.data.dataset import Dataset
+
+    rng = np.random.default_rng(seed)
+    codes = [letter_code(k) for k in range(n_countries)]
+    regime = np.where(np.arange(n_countries) % 4 == 3, 0.45, 0.7)
+    regime[:2] = 0.1
+    size = rng.pareto(1.2, n_countries) + 0.05
+    size[:2] = size.max()
+    countries = pd.DataFrame({"iso3": codes, "gdp": 1e4 * size, "regime": regime})
+    sectors = pd.DataFrame(
+        {
+            "sector": [f"S{s:03d}" for s in range(n_sectors)],
+            "weight": np.where(np.arange(n_sectors) % 5 == 0, 1.0, 0.0),
+            "premium": 0.1,
+            "headroom": 0.25,
+            "reshoring_cost": 0.5,
+        }
+    )
+    n_pairs = n_countries * n_countries * n_sectors
+    keep = rng.random(n_pairs) < density
+    flat = np.flatnonzero(keep)
+    imp, rest = np.divmod(flat, n_countries * n_sectors)
+    exp, sec = np.divmod(rest, n_sectors)
+    ok = imp != exp
+    imp, exp, sec = imp[ok], exp[ok], sec[ok]
+    value = (size[imp] * size[exp]) ** 0.5 * rng.lognormal(0, 1, len(imp))
+    c = np.array(codes)
+    flows = pd.DataFrame(
+        {
+            "importer": c[imp],
+            "exporter": c[exp],
+            "sector": sectors["sector"].to_numpy()[sec],
+            "value": value.round(4) + 1e-3,
+        }
+    )
+    return Dataset.from_frames(
+        countries, sectors, flows, name=f"synthetic{n_countries}x{n_sectors}"
+    )

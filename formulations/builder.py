@@ -45,7 +45,7 @@ SYMBOLS: dict[str, str] = {
     "w": "Instance.weight",
     "w~": "Instance.weight_share",
     "omega": "Instance.gdp_weight",
-    "pi": "expression unit_cost (premium p_s, barrier cut beta)",
+    "pi": "CoalitionModel.unit_cost",
     "p": "Instance.premium",
     "beta": "scenario.parameters.barrier_cut",
     "rho": "Instance.reshoring_cost",
@@ -254,9 +254,13 @@ class ModelBuilder:
         x = self.x
         adv_link = inst.adversary[lk.exporter]
 
+        # totals per importer-sector pair and per exporter-sector pair, computed once
+        x["increase_by_pair"] = x["increase"].sum_by(self.link_pair, nCS)
+        x["increase_by_supply"] = x["increase"].sum_by(self.link_supply, nCS)
+        x["change_by_supply"] = (x["increase"] - x["decrease"]).sum_by(self.link_supply, nCS)
         # a[i,s] = a0[i,s] - sum_{j in A} decrease
-        dec_adv = _mask_terms(x["decrease"], adv_link)
-        x["adversary_cut"] = dec_adv.sum_by(self.link_pair, nCS)
+        x["adversary_cut"] = _mask_terms(x["decrease"], adv_link).sum_by(self.link_pair, nCS)
+        x["other_cut"] = _mask_terms(x["decrease"], ~adv_link).sum_by(self.link_pair, nCS)
         x["adversary_imports"] = inst.adversary_imports.ravel() - x["adversary_cut"]
         # effective content adds sum_{j not in A} sigma[j,s] f[i,j,s]
         sig = inst.transshipment_share.ravel()[self.link_supply]

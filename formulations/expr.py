@@ -149,6 +149,9 @@ class Expr:
         group = np.asarray(group, dtype=_I).ravel()
         if group.shape != (self.n,):
             raise ValueError(f"expected {self.n} group ids, got shape {group.shape}")
+        if self.n == 0 or group.min() >= 0:  # the common case: every expression has a group
+            const = np.bincount(group, weights=self.const, minlength=n_groups)
+            return Expr(n_groups, group[self.owner], self.col, self.coef, const)
         keep = group >= 0
         const = np.bincount(group[keep], weights=self.const[keep], minlength=n_groups)
         tg = group[self.owner]

@@ -111,6 +111,7 @@ class Instance:
     links: LinkTable
     flow_codes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # all flows (i, j, s, F0)
     notes: list[str] = field(default_factory=list)
+    _pair_index: pd.MultiIndex | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_countries(self) -> int:
@@ -128,10 +129,12 @@ class Instance:
         return len(self.countries) * len(self.sectors)
 
     def pair_index(self) -> pd.MultiIndex:
-        """Labels (country, sector) of the flattened pair index."""
-        return pd.MultiIndex.from_product(
-            [self.countries, self.sectors], names=["country", "sector"]
-        )
+        """Labels (country, sector) of the flattened pair index (built once)."""
+        if self._pair_index is None:
+            self._pair_index = pd.MultiIndex.from_product(
+                [self.countries, self.sectors], names=["country", "sector"]
+            )
+        return self._pair_index
 
     def link_index(self) -> pd.MultiIndex:
         """Labels (importer, exporter, sector) of the candidate links."""
@@ -446,7 +449,14 @@ def _candidate_links(
     self_link = n_exp == n_imp
     n_key = (n_imp[~self_link] * nC + n_exp[~self_link]) * nS + n_sec[~self_link]
 
-    keys = np.union1d(b_key, n_key)
+    space = nC * nC * nS
+    if space <= 400_000_000:  # a bit mask over every possible key: linear time, no sort
+        mask = np.zeros(space, bool)
+        mask[b_key] = True
+        mask[n_key] = True
+        keys = np.flatnonzero(mask)
+    else:
+        keys = np.union1d(b_key, n_key)
     baseline = np.zeros(len(keys))
     baseline[np.searchsorted(keys, b_key)] = b_val
     l_sec = keys % nS

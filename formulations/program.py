@@ -497,13 +497,19 @@ class Program:
         """The constraint matrix as CSR (rows = constraints, columns = variables)."""
         if self._matrix_cache is None:
             parts = list(self._triplets.values())
-            if parts:
-                r = np.concatenate([p.rows for p in parts])
-                c = np.concatenate([p.cols for p in parts])
-                v = np.concatenate([p.vals for p in parts])
-            else:
-                r = c = np.zeros(0, dtype=np.int64)
-                v = np.zeros(0)
+            total = sum(len(p.vals) for p in parts)
+            # 32-bit indices when they fit: half the memory traffic of the assembly
+            idx = np.int32 if max(self._n_rows, self._n_cols, total) < 2**31 - 1 else np.int64
+            r = np.empty(total, dtype=idx)
+            c = np.empty(total, dtype=idx)
+            v = np.empty(total)
+            at = 0
+            for p in parts:
+                k = len(p.vals)
+                r[at : at + k] = p.rows
+                c[at : at + k] = p.cols
+                v[at : at + k] = p.vals
+                at += k
             m = sp.coo_matrix((v, (r, c)), shape=(self._n_rows, self._n_cols)).tocsr()
             m.sum_duplicates()
             m.eliminate_zeros()

@@ -26,8 +26,8 @@ NAME = "ally_shoring"
 def add(b: ModelBuilder) -> None:
     """Add ``ally_shoring_member`` and ``ally_shoring_restricted``."""
     inst, x = b.inst, b.x
-    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
-    supply = x["increase"].sum_by(b.link_supply, nCS)
+    nC, nS = inst.n_countries, inst.n_sectors
+    supply = x["increase_by_supply"]
     big_m = b.bounds["increase_supply"]
     j_of = np.repeat(np.arange(nC), nS)
     s_of = np.tile(np.arange(nS), nC)

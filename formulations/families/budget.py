@@ -38,7 +38,7 @@ def add_discount(b: ModelBuilder) -> None:
     j_of = np.repeat(np.arange(nC), nS)
     s_of = np.tile(np.arange(nS), nC)
     m = x["member"].take(j_of)
-    supply = x["increase"].sum_by(b.link_supply, nCS)
+    supply = x["increase_by_supply"]
     js = np.flatnonzero(free(m) & free(supply))
     if not len(js):
         return

@@ -27,7 +27,7 @@ def add(b: ModelBuilder) -> None:
     nCS = inst.n_pairs
     lk = inst.links
     keep = np.bincount(b.link_supply[lk.can_increase], minlength=nCS) > 0
-    change = (x["increase"] - x["decrease"]).sum_by(b.link_supply, nCS)
+    change = x["change_by_supply"]
     lhs = change - x["investment"] - x["lost_exports"]
     add_rows(
         b.program,

@@ -56,7 +56,7 @@ def add(b: ModelBuilder) -> None:
         keep=sup & ~fixed_at(m, 1.0),
         description="only members' spare capacity counts",
     )
-    change = (x["increase"] - x["decrease"]).sum_by(b.link_supply, nCS)
+    change = x["change_by_supply"]
     used = spare + change - x["investment"] - x["lost_exports"]
     add_rows(
         b.program,

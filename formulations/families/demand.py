@@ -19,14 +19,14 @@ NAME = "demand"
 def add(b: ModelBuilder) -> None:
     """Add the ``demand`` rows."""
     inst, x = b.inst, b.x
-    lhs = x["flow"].sum_by(b.link_pair, inst.n_pairs) + x["reshoring"]
+    lhs = x["increase_by_pair"] - x["adversary_cut"] - x["other_cut"] + x["reshoring"]
     add_rows(
         b.program,
         "demand",
         b.pair_labels(),
         lhs,
         "==",
-        inst.demand.ravel(),
+        0.0,
         keep=inst.planned_pair,
         description="imports plus domestic substitution meet the baseline import demand",
     )

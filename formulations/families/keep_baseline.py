@@ -28,14 +28,14 @@ def add(b: ModelBuilder) -> None:
     """Add ``keep_baseline_cut_adversary``, ``keep_baseline_cut_other`` and
     ``keep_baseline_increase``."""
     inst, x = b.inst, b.x
-    nS, nCS = inst.n_sectors, inst.n_pairs
+    nS = inst.n_sectors
     y_pair = x["full_member"].take(np.repeat(np.arange(inst.n_countries), nS))
     d = inst.demand.ravel()
     keep = inst.planned_pair & free(y_pair)
     a0 = inst.adversary_imports.ravel()
     cut_adv = x["adversary_cut"]
-    cut_other = x["decrease"].sum_by(b.link_pair, nCS) - cut_adv
-    inc = x["increase"].sum_by(b.link_pair, nCS) + x["reshoring"]
+    cut_other = x["other_cut"]
+    inc = x["increase_by_pair"] + x["reshoring"]
     labels = b.pair_labels()
     add_rows(
         b.program,

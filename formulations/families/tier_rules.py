@@ -28,7 +28,7 @@ NAME = "tier_rules"
 def add(b: ModelBuilder) -> None:
     """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase) and ``tier_rules_cut``."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+    nC, nS = inst.n_countries, inst.n_sectors
     s_of = np.tile(np.arange(nS), nC)
     i_of = np.repeat(np.arange(nC), nS)
     d = inst.demand.ravel()
@@ -40,8 +40,8 @@ def add(b: ModelBuilder) -> None:
     labels = b.pair_labels()
     planned = inst.planned_pair
     cut_adv = x["adversary_cut"]
-    cut_other = x["decrease"].sum_by(b.link_pair, nCS) - cut_adv
-    inc = x["increase"].sum_by(b.link_pair, nCS) + x["reshoring"]
+    cut_other = x["other_cut"]
+    inc = x["increase_by_pair"] + x["reshoring"]
     keep_open = planned & ~fixed_at(t_open, 0.0)
     add_rows(
         b.program,

@@ -1,0 +1,21 @@
+"""The cost-vs-dependency frontier on the tiny world (hand-derived points)."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.frontier import frontier
+from tests.tiny import DI0, scenario, world
+
+
+def test_frontier_points():
+    # USA only, S1 incentivized (cut >= 50), budget 100. Lowest DI: cut all 100 (cost 50),
+    # DI = 60 / 170. Target k of 5 (k = 0..4) leaves a[USA] = 100 (1 - k/4): cut 25 k, cost
+    # max(25, 12.5 k) because the tier rule forces 50.
+    sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
+    df = frontier(world(), sc, points=5)
+    assert df.attrs["dependency_min"] == pytest.approx(60 / 170, abs=1e-9)
+    assert df.attrs["dependency_baseline"] == pytest.approx(DI0)
+    assert list(df["status"]) == ["optimal"] * 5
+    assert df["total_cost"].to_numpy() == pytest.approx([25, 25, 25, 37.5, 50], abs=1e-5)
+    assert (df["dependency_index"] <= df["target"] + 1e-9).all()
