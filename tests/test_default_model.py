@@ -53,3 +53,29 @@ def test_plan_balances_and_obeys_tier_rules(solved):
     v = model.instance.sector_volume
     open_share = v[(plan.tiers == "open").to_numpy()].sum() / v.sum()
     assert open_share >= sc.parameters.min_open_share - 1e-9
+
+
+def test_top_k_limits_new_links_and_big_m_come_from_data():
+    ds = load_dataset()
+    full = build_model(ds, Scenario(name="all"))
+    sc = Scenario.from_dict({"name": "top5", "parameters": {"top_k_new_suppliers": 5}})
+    top = build_model(ds, sc)
+    assert top.sizes()["candidate_links"] < full.sizes()["candidate_links"]
+    inst = top.instance
+    lk = inst.links
+    new = lk.baseline == 0
+    # every new link's exporter is among the 5 largest allowed exporters of its sector
+    allowed = inst.candidate & inst.may_be_member  # ally-shoring: possible members only
+    x = np.where(allowed[:, None], inst.exports, -1.0)
+    fifth = -np.sort(-x, axis=0)[4]
+    assert (inst.exports[lk.exporter[new], lk.sector[new]] >= fifth[lk.sector[new]]).all()
+    # big-M terms: the tier-cut row's coefficient on y is max(r_inc, 1 - eps) a0[i,s]
+    prog = full.program
+    fam = prog.family("tier_rules_cut")
+    a = prog.matrix()[fam.rows][:, prog.block("full_member").columns].toarray()
+    labels = fam.labels
+    a0 = ds.adversary_imports(["CHN", "RUS"])
+    for k, (c, s) in enumerate(labels[:50]):
+        col = prog.block("full_member").labels.get_loc(c)
+        assert a[k, col] == pytest.approx(-max(0.5, 1.0 - 0.0) * a0.loc[(c, s)])
+    assert np.abs(prog.matrix().data).max() < 1e8  # no global 1e9 anywhere

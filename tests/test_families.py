@@ -346,3 +346,32 @@ def test_minimax_and_cost_objectives():
     dep = plan.dependency.loc[["USA", "DEU"], "after"]
     assert res.objective == approx(0.32)
     assert dep.to_numpy() == pytest.approx([0.32, 0.32], abs=1e-6)
+
+
+# ---------------------------------------------------------------- every backend
+def test_tiny_answers_on_every_backend(backend_case):
+    """The same hand answers from HiGHS, scipy and PuLP (CBC and HiGHS through PuLP)."""
+    from planner.solve import solve
+
+    backend, opts = backend_case
+    from formulations.problems import build_model
+
+    # LP: test_capacity_dual's instance, DI with budget 20 (cut 54)
+    lp = build_model(
+        world(),
+        scenario(
+            coalition={"associates": ["DEU"]},
+            sectors={"tiers": {"S1": "incentivized"}},
+            parameters={"budget": 20.0},
+            objective={"kind": "dependency"},
+        ),
+    )
+    res = solve(lp.program, backend, opts)
+    assert res.objective == approx((100 * 46 / 150 + 60) / 170)
+    # MILP: test_coalition_shape, DEU joins: 20 / 170
+    milp = build_model(
+        world(), scenario(coalition={"choose_members": True}, objective={"kind": "dependency"})
+    )
+    res = solve(milp.program, backend, opts)
+    assert res.objective == pytest.approx(20 / 170, abs=INTEGRAL_ATOL)
+    assert "DEU" in milp.plan(res.x).members

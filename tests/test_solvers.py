@@ -191,3 +191,21 @@ def test_highs_prints_nothing_unless_verbose():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "1.0\n"
+
+
+def test_tiny_objective_is_scaled_and_unscaled(backend_case):
+    """Costs of 1e-9 per unit (as DI per USD mn) still pick the cheaper column; objective and
+    duals come back in the program's own units."""
+    from planner.solve.api import objective_scale
+
+    backend, opts = backend_case
+    p = Program("tiny_costs")
+    x = p.add_variables("x", ["cheap", "dear"], upper=5.0)
+    p.add_constraints("cover", ["one"], [0, 0], x.columns, [1.0, 1.0], ">=", 1.0)
+    p.set_objective(x.columns, [1e-9, 2e-9])
+    assert objective_scale(np.array([1e-9, 2e-9])) == 2.0**28  # 2e-9 * 2**28 = 0.54
+    r = solve(p, backend, opts)
+    assert r.objective == pytest.approx(1e-9, rel=1e-6)
+    assert r.value("x").to_numpy() == pytest.approx([1.0, 0.0], abs=1e-6)
+    if r.duals_kind != "none":
+        assert r.dual("cover").iloc[0] == pytest.approx(1e-9, rel=1e-5)
