@@ -98,6 +98,7 @@ class Instance:
     capacity: np.ndarray  # cap[j,s]
     transshipment_share: np.ndarray  # sigma[j,s]
     weight: np.ndarray  # w_s
+    sector_category: np.ndarray  # "strategic", "critical" or "other"
     weight_share: np.ndarray  # w~_s
     gdp_weight: np.ndarray  # omega_i (0 outside Phi)
     headroom: np.ndarray  # h_s
@@ -393,6 +394,11 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
         capacity=capacity,
         transshipment_share=sigma,
         weight=weight,
+        sector_category=(
+            st["category"].astype(str).to_numpy()
+            if "category" in st.columns
+            else np.full(nS, "other")
+        ),
         weight_share=weight_share,
         gdp_weight=gdp_weight,
         headroom=headroom,

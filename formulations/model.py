@@ -59,6 +59,8 @@ class Plan:
     totals : dict
         dependency_before/after, effective_dependency_before/after, total_cost,
         sourcing_cost, reshoring_cost, investment_cost, lost_exports, budget.
+    x : numpy.ndarray
+        The column vector the plan was decoded from.
     """
 
     roles: pd.Series
@@ -69,6 +71,7 @@ class Plan:
     capacity: pd.DataFrame
     dependency: pd.DataFrame
     totals: dict[str, float] = field(default_factory=dict)
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     @property
     def members(self) -> list[str]:
@@ -281,4 +284,4 @@ class CoalitionModel:
             "lost_exports": float(lost.sum()),
             "budget": float(inst.scenario.parameters.budget),
         }
-        return Plan(roles_s, tiers, links, domestic, investment, capacity, dependency, totals)
+        return Plan(roles_s, tiers, links, domestic, investment, capacity, dependency, totals, x)

@@ -19,3 +19,11 @@ def test_frontier_points():
     assert list(df["status"]) == ["optimal"] * 5
     assert df["total_cost"].to_numpy() == pytest.approx([25, 25, 25, 37.5, 50], abs=1e-5)
     assert (df["dependency_index"] <= df["target"] + 1e-9).all()
+
+
+def test_frontier_plot(tmp_path):
+    from planner.interpret.plots import plot_frontier
+
+    sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
+    path = plot_frontier(frontier(world(), sc, points=3), tmp_path / "frontier.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,174 @@
+"""``interpret(model, result)``: tables, metrics before and after, and why, in one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from formulations.model import CoalitionModel, Plan
+from planner.interpret.explain import binding_constraints, shadow_prices
+from planner.interpret.metrics import dependency_index, pair_metrics, tag
+from planner.interpret.tables import build_tables
+from planner.solve import SolveResult
+
+__all__ = ["Interpretation", "interpret"]
+
+
+@dataclass
+class Interpretation:
+    """What an analyst reads about one solved scenario.
+
+    Attributes
+    ----------
+    name : str
+        Scenario name.
+    model : CoalitionModel
+        The built model.
+    result : SolveResult
+        The solve.
+    plan : Plan
+        The solution decoded by labels.
+    tables : dict of str to pandas.DataFrame
+        Membership, tiers, reallocations, domestic, cost_by_member, cost_by_sector,
+        export_gains, volume, lost_exports, capacity, metrics_by_pair, metrics_by_member,
+        metrics_by_sector, binding_constraints, shadow_prices (each tagged name and unit).
+    headline : dict
+        Coalition-wide numbers, each taken from a table (see :meth:`summary`).
+    """
+
+    name: str
+    model: CoalitionModel
+    result: SolveResult
+    plan: Plan
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    headline: dict[str, object] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A paragraph a policy reader understands; every number is in :attr:`tables`."""
+        from planner.interpret.report import summary_paragraph
+
+        return summary_paragraph(self)
+
+
+def interpret(
+    model: CoalitionModel, result: SolveResult, name: str | None = None
+) -> Interpretation:
+    """Turn a solved model into tables, metrics and explanations.
+
+    Parameters
+    ----------
+    model : CoalitionModel
+        The built model.
+    result : SolveResult
+        Its solve; must hold a solution (``result.raise_for_status()`` is called).
+    name : str, optional
+        Defaults to the scenario's name.
+
+    Returns
+    -------
+    Interpretation
+    """
+    result.raise_for_status()
+    inst = model.instance
+    plan = model.plan(result.x)
+    tables = build_tables(model, plan)
+
+    adversaries = list(inst.countries[inst.adversary])
+    coalition = plan.members + plan.associates
+    candidates = inst.countries[inst.candidate]
+    demand = pd.Series(
+        inst.demand.ravel(), index=inst.pair_index().set_names(["importer", "sector"])
+    )
+    demand = demand[demand.index.get_level_values(0).isin(candidates) & (demand > 0)]
+    sigma = pd.Series(
+        inst.transshipment_share.ravel(),
+        index=inst.pair_index().set_names(["exporter", "sector"]),
+    )
+    coal_mask = inst.countries.isin(coalition)
+    exp_before = pd.Series(inst.exports[coal_mask].sum(axis=0), index=inst.sectors)
+    cap = plan.capacity
+    exp_after = cap[cap["exporter"].isin(coalition)].groupby("sector")["used"].sum()
+    before = pair_metrics(plan.links, "baseline", adversaries, coalition, demand, sigma, exp_before)
+    after = pair_metrics(plan.links, "optimized", adversaries, coalition, demand, sigma, exp_after)
+    cols = ["direct_share", "effective_share", "hhi", "outside_share", "flagged"]
+    by_pair = pd.concat(
+        [
+            before[["demand"]],
+            before[cols].add_suffix("_before"),
+            after[cols].add_suffix("_after"),
+        ],
+        axis=1,
+    )
+    tables["metrics_by_pair"] = tag(by_pair, "metrics_by_pair", "share")
+
+    omega = pd.Series(inst.gdp_weight, index=inst.countries)
+    wshare = pd.Series(inst.weight_share, index=inst.sectors)
+    di = {}
+    per_country = {}
+    for label, m in (("before", before), ("after", after)):
+        for eff in (False, True):
+            key = f"{'effective_' if eff else ''}dependency_{label}"
+            di[key], per_country[key] = dependency_index(m, omega, wshare, effective=eff)
+    by_member = pd.DataFrame(per_country)
+    by_member["role"] = plan.roles.reindex(by_member.index)
+    by_member["weight"] = omega
+    by_member = by_member[inst.candidate]
+    tables["metrics_by_member"] = tag(by_member, "metrics_by_member", "share")
+
+    crit = inst.weight > 0
+    mem_pairs = by_pair.index.get_level_values(0).isin(plan.members)
+    sec = by_pair[mem_pairs].groupby(level="sector")
+    imports_w = by_pair.loc[mem_pairs, "demand"]
+    by_sector = pd.DataFrame(
+        {
+            "members_adversary_share_before": _wmean(
+                by_pair.loc[mem_pairs, "direct_share_before"], imports_w
+            ),
+            "members_adversary_share_after": _wmean(
+                by_pair.loc[mem_pairs, "direct_share_after"], imports_w
+            ),
+            "flagged_before": sec["flagged_before"].sum(),
+            "flagged_after": sec["flagged_after"].sum(),
+        }
+    ).reindex(inst.sectors)
+    by_sector["tier"] = plan.tiers
+    by_sector["critical"] = crit
+    tables["metrics_by_sector"] = tag(by_sector, "metrics_by_sector", "share")
+    tables["binding_constraints"] = binding_constraints(model, result)
+    tables["shadow_prices"] = shadow_prices(model, result)
+
+    t = plan.totals
+    headline: dict[str, object] = {
+        **di,
+        "objective": result.objective,
+        "objective_kind": model.objective_kind,
+        "status": result.status.value,
+        "members": plan.members,
+        "associates": plan.associates,
+        "restricted": sorted(plan.tiers.index[plan.tiers == "restricted"]),
+        "incentivized": sorted(plan.tiers.index[plan.tiers == "incentivized"]),
+        "total_cost": t["total_cost"],
+        "budget": t["budget"],
+        "flagged_before": int(by_pair["flagged_before"].sum()),
+        "flagged_after": int(by_pair["flagged_after"].sum()),
+        "volume_retained": float(tables["volume"]["after"].sum() / tables["volume"]["before"].sum())
+        if len(tables["volume"]) and tables["volume"]["before"].sum() > 0
+        else 1.0,
+        "lost_exports": float(tables["lost_exports"]["lost"].sum()),
+    }
+    return Interpretation(
+        model.instance.scenario.name if name is None else name,
+        model,
+        result,
+        plan,
+        tables,
+        headline,
+    )
+
+
+def _wmean(values: pd.Series, weights: pd.Series) -> pd.Series:
+    s = values.index.get_level_values("sector")
+    num = (values * weights).groupby(s).sum()
+    den = weights.groupby(s).sum()
+    return (num / den.where(den > 0)).astype(float)
