@@ -68,6 +68,7 @@ SYMBOLS: dict[str, str] = {
     "f": "expression flow = baseline + increase - decrease",
     "u": "block increase",
     "q": "block reshoring",
+    "g": "expression partnership (strategic leveraging, added beside MODEL.md)",
     "e": "block investment",
     "a": "expression adversary_imports",
     "a0": "Instance.adversary_imports",
@@ -130,8 +131,8 @@ class ModelBuilder:
         ``investment`` over exporter-sector pairs.
         """
         inst, sc = self.inst, self.scenario
-        _pa, sw = sc.parameters, sc.constraints
-        _nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+        pa, sw = sc.parameters, sc.constraints
+        nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
         lk = inst.links
         x = self.x
 
@@ -204,6 +205,24 @@ class ModelBuilder:
         )
         x["reshoring"] = Expr.variables(nCS, pp, b_q.columns)
 
+        # strategic leveraging: adversary-linked partnership supply in chosen sectors
+        x["partnership"] = Expr.zeros(nCS)
+        if sw.strategic_leveraging and sc.sectors.leveraging:
+            lev = np.zeros(nS, bool)
+            lev[inst.sectors.get_indexer(sc.sectors.leveraging)] = True
+            a0 = inst.adversary_imports.ravel()
+            gp = np.flatnonzero(inst.planned_pair & np.tile(lev, nC) & (a0 > 0))
+            if len(gp):
+                b_g = self.program.add_variables(
+                    "partnership",
+                    inst.pair_index()[gp],
+                    upper=pa.leveraging_share * a0[gp],
+                    description="adversary-licensed or joint-venture supply made at home",
+                    unit="USD mn",
+                )
+                x["partnership"] = Expr.variables(nCS, gp, b_g.columns)
+        x["domestic"] = x["reshoring"] + x["partnership"]
+
         # pooled capacity investment at possible coalition suppliers
         if sw.capacity_investment:
             sup = np.zeros(nCS, bool)
@@ -266,10 +285,12 @@ class ModelBuilder:
         sig = inst.transshipment_share.ravel()[self.link_supply]
         change = x["increase"] - x["decrease"]
         indirect = _mask_terms(change, ~adv_link) * np.where(adv_link, 0.0, sig)
+        # partnership supply is adversary-linked: it counts in effective, not direct, content
         x["effective_adversary_imports"] = (
             x["adversary_imports"]
             + indirect.sum_by(self.link_pair, nCS)
             + inst.baseline_indirect.ravel()
+            + x["partnership"]
         )
         d = inst.demand.ravel()
         share_w = np.divide(np.tile(inst.weight_share, nC), d, out=np.zeros(nCS), where=d > 0)
@@ -292,9 +313,11 @@ class ModelBuilder:
             unit = p_link * (1 - beta * fixed_member[lk.exporter])
         self.unit_cost = unit
         x["sourcing_cost_link"] = x["increase"] * unit
-        own = x["sourcing_cost_link"].sum_by(lk.importer, nC) + (
-            x["reshoring"] * np.tile(inst.reshoring_cost, nC)
-        ).sum_by(country_of_pair, nC)
+        own = (
+            x["sourcing_cost_link"].sum_by(lk.importer, nC)
+            + (x["reshoring"] * np.tile(inst.reshoring_cost, nC)).sum_by(country_of_pair, nC)
+            + (x["partnership"] * pa.leveraging_cost).sum_by(country_of_pair, nC)
+        )
         x["own_cost"] = own
         x["investment_cost"] = (x["investment"] * np.tile(inst.investment_cost, nC)).sum()
         x["total_cost"] = own.sum() + x["investment_cost"]

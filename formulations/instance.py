@@ -278,6 +278,9 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
     unknown = sorted(set(scenario.sectors.tiers) - set(sectors))
     if unknown:
         raise FormulationError(f"sectors.tiers.{unknown[0]}", "unknown sector code")
+    unknown = sorted(set(scenario.sectors.leveraging) - set(sectors))
+    if unknown:
+        raise FormulationError("sectors.leveraging", f"unknown sector code(s) {unknown}")
     for sec, tier in scenario.sectors.tiers.items():
         tier_fixed[sectors.get_loc(sec)] = TIERS.index(tier)
 

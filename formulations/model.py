@@ -61,6 +61,8 @@ class Plan:
         sourcing_cost, reshoring_cost, investment_cost, lost_exports, budget.
     x : numpy.ndarray
         The column vector the plan was decoded from.
+    partnership : pandas.DataFrame or None
+        importer, sector, optimized, unit_cost of strategic-leveraging partnership supply.
     """
 
     roles: pd.Series
@@ -72,6 +74,7 @@ class Plan:
     dependency: pd.DataFrame
     totals: dict[str, float] = field(default_factory=dict)
     x: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    partnership: pd.DataFrame | None = None
 
     @property
     def members(self) -> list[str]:
@@ -284,4 +287,33 @@ class CoalitionModel:
             "lost_exports": float(lost.sum()),
             "budget": float(inst.scenario.parameters.budget),
         }
-        return Plan(roles_s, tiers, links, domestic, investment, capacity, dependency, totals, x)
+        g = ex["partnership"].value(x)
+        on = g > 1e-9
+        partnership = _tag(
+            pd.DataFrame(
+                {
+                    "importer": pairs.get_level_values(0)[on],
+                    "sector": pairs.get_level_values(1)[on],
+                    "optimized": g[on],
+                    "unit_cost": inst.scenario.parameters.leveraging_cost,
+                }
+            ),
+            "partnership",
+            "USD mn",
+        )
+        totals["partnership_cost"] = float(
+            (partnership["optimized"] * partnership["unit_cost"]).sum()
+        )
+        totals["reshoring_cost"] -= totals["partnership_cost"]
+        return Plan(
+            roles_s,
+            tiers,
+            links,
+            domestic,
+            investment,
+            capacity,
+            dependency,
+            totals,
+            x,
+            partnership,
+        )

@@ -7,10 +7,13 @@ resolved scenario with every default filled in. Reading TOML files lives with th
 
 from __future__ import annotations
 
+import json
 import math
+import tomllib
 import types
 import typing
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "ScenarioError",
     "SectorsConfig",
     "SolverConfig",
+    "load_scenario",
+    "scenario_to_toml",
 ]
 
 
@@ -66,6 +71,8 @@ class SectorsConfig:
     choose_tiers: bool = True
     tiers: dict[str, str] = field(default_factory=dict)
     max_restricted: int = 50
+    # added key: sectors where adversary-linked partnerships are allowed (strategic leveraging)
+    leveraging: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +95,8 @@ class Parameters:
     # keys added by this project (SCENARIO.md allows additions)
     investment_cost: float = 0.3  # kappa_s, cost per USD of pooled new capacity
     burden_sharing: bool = False  # each full member's own cost <= its GDP share of B
+    leveraging_share: float = 0.3  # lambda: share of a0 partnerships may replace
+    leveraging_cost: float = 0.2  # cost per USD of partnership supply (licence, joint venture)
 
 
 @dataclass
@@ -106,6 +115,7 @@ class ConstraintSwitches:
     coercion: bool = False
     indirect_exposure: bool = False
     capacity_investment: bool = False
+    strategic_leveraging: bool = False  # added key: adversary-linked partnerships
 
 
 @dataclass
@@ -161,6 +171,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "parameters.participation_margin": (0.0, math.inf),
     "parameters.top_k_new_suppliers": (0, math.inf),
     "parameters.investment_cost": (0.0, math.inf),
+    "parameters.leveraging_share": (0.0, 1.0),
+    "parameters.leveraging_cost": (0.0, math.inf),
     "objective.target": (0.0, 1.0),
     "objective.points": (2, 1000),
     "objective.cost_tiebreak": (0.0, 1.0),
@@ -352,3 +364,62 @@ def _plain(v: Any) -> Any:
     if isinstance(v, dict):
         return dict(v)
     return v
+
+
+# ---------------------------------------------------------------------- TOML files
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file (keys of shared/SCENARIO.md), checking every key.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the key (or the TOML syntax error and its line).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("*", "file not found", source) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            "*", f"not UTF-8 text ({exc.reason} at byte {exc.start})", source
+        ) from None
+    except OSError as exc:
+        raise ScenarioError("*", f"cannot read: {exc.strerror}", source) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("*", f"invalid TOML: {exc}", source) from None
+    return Scenario.from_dict(data, source=source)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in sorted(v.items()))
+        return "{ " + inner + " }" if inner else "{}"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if k.replace("_", "").replace("-", "").isalnum() else json.dumps(k)
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as TOML (every default written out; reads back equal)."""
+    d = scenario.to_dict()
+    lines = [f"name = {_toml_value(d['name'])}", f"description = {_toml_value(d['description'])}"]
+    for section in _SECTIONS:
+        lines += ["", f"[{section}]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in d[section].items()]
+    return "\n".join(lines) + "\n"

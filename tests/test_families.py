@@ -375,3 +375,17 @@ def test_tiny_answers_on_every_backend(backend_case):
     res = solve(milp.program, backend, opts)
     assert res.objective == pytest.approx(20 / 170, abs=INTEGRAL_ATOL)
     assert "DEU" in milp.plan(res.x).members
+
+
+# ---------------------------------------------------------------- strategic leveraging
+def test_strategic_leveraging():
+    # S1 incentivized, USA alone: cut 50 by reshoring costs 25. With leveraging in S1 at 0.2
+    # per USD, up to 0.3 * 100 = 30 comes from a licensed plant: 30 * 0.2 + 20 * 0.5 = 16
+    inc = {"tiers": {"S1": "incentivized"}, "leveraging": ["S1"]}
+    assert cost(sectors=inc)[0] == approx(25.0)
+    obj, plan = cost(sectors=inc, constraints={"strategic_leveraging": True})
+    assert obj == approx(16.0)
+    assert plan.partnership.set_index("importer").loc["USA", "optimized"] == approx(30.0)
+    # restricted sectors admit no partnerships: 50 as before
+    res_ = {"tiers": {"S1": "restricted"}, "leveraging": ["S1"]}
+    assert cost(sectors=res_, constraints={"strategic_leveraging": True})[0] == approx(50.0)

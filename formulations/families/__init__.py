@@ -18,6 +18,7 @@ from formulations.families import (
     keep_baseline,
     openness,
     participation,
+    strategic_leveraging,
     tier_rules,
 )
 
@@ -37,6 +38,7 @@ FAMILIES = {
     "participation": participation,
     "coercion": coercion,
     "indirect_exposure": indirect_exposure,
+    "strategic_leveraging": strategic_leveraging,
 }
 
 __all__ = ["FAMILIES"]

@@ -19,7 +19,7 @@ NAME = "demand"
 def add(b: ModelBuilder) -> None:
     """Add the ``demand`` rows."""
     inst, x = b.inst, b.x
-    lhs = x["increase_by_pair"] - x["adversary_cut"] - x["other_cut"] + x["reshoring"]
+    lhs = x["increase_by_pair"] - x["adversary_cut"] - x["other_cut"] + x["domestic"]
     add_rows(
         b.program,
         "demand",

@@ -35,7 +35,7 @@ def add(b: ModelBuilder) -> None:
     a0 = inst.adversary_imports.ravel()
     cut_adv = x["adversary_cut"]
     cut_other = x["other_cut"]
-    inc = x["increase_by_pair"] + x["reshoring"]
+    inc = x["increase_by_pair"] + x["domestic"]
     labels = b.pair_labels()
     add_rows(
         b.program,

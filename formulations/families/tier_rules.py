@@ -41,7 +41,7 @@ def add(b: ModelBuilder) -> None:
     planned = inst.planned_pair
     cut_adv = x["adversary_cut"]
     cut_other = x["other_cut"]
-    inc = x["increase_by_pair"] + x["reshoring"]
+    inc = x["increase_by_pair"] + x["domestic"]
     keep_open = planned & ~fixed_at(t_open, 0.0)
     add_rows(
         b.program,
