@@ -327,6 +327,16 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
             "no sector has a positive criticality weight w_s, so dependency is undefined",
         )
     weight_share = weight / weight.sum()
+    # Dominance: tiering a sector of zero criticality weight cannot lower dependency or cost; it
+    # only forces cuts, bars suppliers, loses exports and open share. Such sectors are fixed
+    # open unless the scenario lists them in sectors.tiers (a 4x smaller default MILP).
+    dominated = (tier_fixed < 0) & (weight == 0)
+    if dominated.any():
+        tier_fixed[dominated] = OPEN
+        notes.append(
+            f"{int(dominated.sum())} sectors with zero criticality weight fixed open (tiering "
+            "them cannot lower dependency or cost)"
+        )
 
     if pa.capacity_basis == "output":
         missing = np.isnan(go) & (exports > 0)

@@ -1,7 +1,8 @@
 """The ``planner`` command line.
 
-Exit codes: 0 success, 2 bad input (arguments, files, scenarios), 3 infeasible or unbounded
-model, 4 solver error or missing solver, 5 stopped by a limit without a solution.
+Exit codes: 0 success, 2 bad input (arguments, files, scenarios, output directory), 3
+infeasible or unbounded model, 4 solver error or missing solver, 5 stopped by a limit without a
+solution, 6 ``verify`` found a violated constraint.
 """
 
 from __future__ import annotations
@@ -16,6 +17,194 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_SOLVER_ERROR = 4
 EXIT_NO_SOLUTION = 5
+EXIT_VERIFY_FAILED = 6
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _status_code(status) -> int:
+    from planner.solve import Status
+
+    if status in (Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE):
+        return EXIT_OK
+    if status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED):
+        return EXIT_INFEASIBLE
+    if status is Status.TIME_LIMIT_NO_SOLUTION:
+        return EXIT_NO_SOLUTION
+    return EXIT_SOLVER_ERROR
+
+
+def _guard(func):
+    """Map the planner's exceptions to messages and exit codes."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        from formulations.instance import FormulationError
+        from planner.data import DataError
+        from planner.runs import RunError
+        from planner.scenario import ScenarioError
+        from planner.solve import SolveError, SolverNotAvailableError
+        from planner.verify import VerifyError
+
+        try:
+            return func(args)
+        except ScenarioError as exc:
+            _err(f"bad scenario: {exc}")
+            return EXIT_BAD_INPUT
+        except FormulationError as exc:  # the scenario does not fit the dataset
+            where = getattr(args, "scenario", None)
+            _err(f"bad scenario: {where + ': ' if where else ''}{exc}")
+            return EXIT_BAD_INPUT
+        except DataError as exc:
+            _err(f"invalid dataset:\n{exc}")
+            return EXIT_BAD_INPUT
+        except (RunError, VerifyError) as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+        except SolverNotAvailableError as exc:
+            _err(str(exc))
+            return EXIT_SOLVER_ERROR
+        except SolveError as exc:
+            _err(f"solver failed: {exc}")
+            return EXIT_SOLVER_ERROR
+        except ImportError as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+
+    return wrapped
+
+
+def _load(path: str):
+    from planner.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+def _override(sc, args: argparse.Namespace):
+    from dataclasses import replace
+
+    solver = sc.solver
+    if getattr(args, "backend", None):
+        solver = replace(solver, backend=args.backend)
+    if getattr(args, "time_limit", None):
+        solver = replace(solver, time_limit=args.time_limit)
+    out = replace(sc, solver=solver)
+    out.check(source="command line")
+    return out
+
+
+@_guard
+def _cmd_run(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from planner.runs import load_scenario_dataset, run_scenario
+    from planner.solve import diagnose
+
+    sc = _override(_load(args.scenario), args)
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("runs") / (f"{sc.name}-{dt.datetime.now():%Y%m%d-%H%M%S}")
+    )
+    _note(f"scenario {sc.name}: loading data ({sc.data.path})")
+    ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
+    _note(f"building and solving with {sc.solver.backend} (time limit {sc.solver.time_limit:g} s)")
+    o = run_scenario(
+        sc, out, dataset=ds, command=["planner", *sys.argv[1:]], plots=not args.no_plots
+    )
+    code = _status_code(o.result.status)
+    if o.interpretation is not None:
+        print(o.interpretation.summary())
+        if o.result.status.value == "time_limit_feasible":
+            _note(
+                "warning: stopped by the time limit; the plan is the best found, not proven optimal"
+            )
+    else:
+        print(f"status: {o.result.status.value} ({o.result.solver_status})")
+        if code == EXIT_INFEASIBLE:
+            print(diagnose(o.model.program).explain())
+    print(f"run directory: {o.directory}")
+    return code
+
+
+@_guard
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from planner.verify import verify_run
+
+    report = verify_run(args.run_dir)
+    print(report)
+    return EXIT_OK if report.ok else EXIT_VERIFY_FAILED
+
+
+@_guard
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from planner.runs import compare_runs
+
+    tables = compare_runs(args.run_dirs)
+    for name, df in tables.items():
+        print(f"== {name} ==")
+        print(df.to_string() if len(df) else "(no differences)")
+    return EXIT_OK
+
+
+@_guard
+def _cmd_frontier(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from planner.frontier import frontier
+    from planner.runs import load_scenario_dataset, solve_options
+
+    sc = _override(_load(args.scenario), args)
+    ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
+    _note(f"frontier of {sc.name}: {args.points or sc.objective.points} points")
+    df = frontier(ds, sc, sc.solver.backend, solve_options(sc), points=args.points)
+    print(df.to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out / "frontier.csv", index=False, float_format="%.10g")
+        from planner.interpret.plots import HAVE_MATPLOTLIB, plot_frontier
+
+        if HAVE_MATPLOTLIB:
+            plot_frontier(df, out / "frontier.png")
+        print(f"written: {out / 'frontier.csv'}")
+    return EXIT_OK
+
+
+@_guard
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from planner.sweep import parse_grid, run_sweep
+
+    sc = _override(_load(args.scenario), args)
+    grid = parse_grid(args.grid)
+    n = 1
+    for v in grid.values():
+        n *= len(v)
+    _note(f"sweep of {sc.name}: {n} points with the {args.executor} executor")
+    table = run_sweep(
+        sc,
+        grid,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        progress=lambda k, total: _note(f"[{k}/{total}] done"),
+    )
+    print(table.drop(columns=["run_dir"], errors="ignore").to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "sweep.csv", index=False, float_format="%.10g")
+        print(f"written: {out / 'sweep.csv'}")
+    return EXIT_OK
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -83,6 +272,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--path", default="default", help="dataset directory (default: the shipped dataset)"
     )
     data.set_defaults(func=_cmd_data)
+
+    def solver_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--backend", choices=["highs", "scipy", "pulp"], help="override [solver] backend"
+        )
+        p.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
+
+    run = sub.add_parser("run", help="solve a scenario and write its run directory")
+    run.add_argument("scenario", help="scenario TOML file (see shared/SCENARIO.md)")
+    run.add_argument("--out", help="run directory to create (default runs/NAME-TIMESTAMP)")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    solver_flags(run)
+    run.set_defaults(func=_cmd_run)
+
+    ver = sub.add_parser(
+        "verify", help="re-check a run's solution from its files, without the solver"
+    )
+    ver.add_argument("run_dir", help="run directory written by 'planner run'")
+    ver.set_defaults(func=_cmd_verify)
+
+    cmp_ = sub.add_parser("compare", help="compare run directories side by side")
+    cmp_.add_argument("run_dirs", nargs="+", help="two or more run directories")
+    cmp_.set_defaults(func=_cmd_compare)
+
+    fr = sub.add_parser("frontier", help="trace cost against the dependency index")
+    fr.add_argument("scenario", help="scenario TOML file")
+    fr.add_argument("--points", type=int, help="number of points (default [objective] points)")
+    fr.add_argument("--out", help="directory for frontier.csv and frontier.png")
+    solver_flags(fr)
+    fr.set_defaults(func=_cmd_frontier)
+
+    sw = sub.add_parser("sweep", help="solve a grid of scenario variants as independent runs")
+    sw.add_argument("scenario", help="scenario TOML file")
+    sw.add_argument(
+        "--grid",
+        action="append",
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="scenario key and values, e.g. parameters.budget=1e4,2e4 (repeat for a product)",
+    )
+    sw.add_argument("--executor", choices=["local", "dask"], default="local")
+    sw.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
+    sw.add_argument("--workers", type=int, default=2, help="processes or Dask workers")
+    sw.add_argument("--out", help="directory for sweep.csv and each point's run directory")
+    solver_flags(sw)
+    sw.set_defaults(func=_cmd_sweep)
     return parser
 
 

@@ -92,3 +92,29 @@ def run(
     res = solve(model.program, backend, SolveOptions(mip_gap=1e-9))
     plan = model.plan(res.x) if res.status.has_solution else None
     return res, model, plan
+
+
+def write_world(directory, output: dict[tuple[str, str], float] | None = None):
+    """Write the tiny world as a dataset directory (countries, sectors, flows CSV)."""
+    from pathlib import Path
+
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    ds = world(output)
+    ds.countries.reset_index().to_csv(d / "countries.csv", index=False)
+    ds.sectors.reset_index().to_csv(d / "sectors.csv", index=False)
+    ds.flows.to_csv(d / "flows.csv", index=False)
+    if output:
+        ds.output.reset_index().to_csv(d / "output.csv", index=False)
+    return d
+
+
+def scenario_file(path, data_dir, **sections: dict[str, Any]):
+    """A scenario TOML file on the tiny world (BASE updated like :func:`scenario`)."""
+    from pathlib import Path
+
+    from planner.scenario import scenario_to_toml
+
+    sc = scenario(data={"path": str(data_dir)}, **sections)
+    Path(path).write_text(scenario_to_toml(sc))
+    return Path(path)

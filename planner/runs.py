@@ -1,0 +1,356 @@
+"""Reproducible run directories (shared/SCENARIO.md "Run directory").
+
+``run_scenario`` builds, solves and interprets a scenario and writes its run directory
+atomically: everything goes to a hidden sibling directory first, ``manifest.json`` (the sha256
+of every file) is written last, and only then is the directory renamed into place. A crash or
+a kill leaves at most a ``.partial-*`` directory, never one that looks complete. Tables are
+sorted and written with fixed float formatting, so two runs of one scenario give byte-identical
+files (timings live apart in ``timings.json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from formulations.model import CoalitionModel
+from formulations.problems import build_model
+from planner.data.dataset import Dataset
+from planner.data.loaders import dataset_sha256, load_dataset
+from planner.interpret import Interpretation, interpret, write_report
+from planner.scenario import Scenario, load_scenario, scenario_to_toml
+from planner.solve import SolveOptions, SolveResult, solve
+
+__all__ = [
+    "RunError",
+    "RunOutcome",
+    "compare_runs",
+    "load_scenario_dataset",
+    "run_scenario",
+    "solve_options",
+    "write_run",
+]
+
+FLOAT_FORMAT = "%.10g"
+TABLES = ("links", "domestic", "countries", "sectors", "capacity")
+
+
+class RunError(RuntimeError):
+    """The run directory cannot be written (names the path and the reason)."""
+
+
+@dataclass
+class RunOutcome:
+    """What ``run_scenario`` returns: where it wrote, and the objects behind the files."""
+
+    directory: Path | None
+    scenario: Scenario
+    model: CoalitionModel
+    result: SolveResult
+    interpretation: Interpretation | None
+
+
+def solve_options(scenario: Scenario, log_file: Path | None = None) -> SolveOptions:
+    """SolveOptions from a scenario's ``[solver]`` table."""
+    s = scenario.solver
+    return SolveOptions(
+        time_limit=s.time_limit,
+        mip_gap=s.mip_gap,
+        threads=s.threads,
+        random_seed=s.random_seed,
+        pulp_solver=s.pulp_solver,
+        log_file=log_file,
+    )
+
+
+def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    """Round away solver noise below 1e-9 so that files are stable byte for byte."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            v = out[c].to_numpy(float)
+            out[c] = np.where(np.abs(v) < 1e-9, 0.0, v)
+    return out
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    _clean(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    import highspy  # noqa: F401
+    import pulp
+    import scipy
+
+    import planner
+
+    out = {
+        "planner": planner.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+        "pulp": pulp.__version__,
+    }
+    try:
+        from importlib.metadata import version
+
+        out["highspy"] = version("highspy")
+    except Exception:  # pragma: no cover - metadata missing
+        out["highspy"] = "unknown"
+    return out
+
+
+def write_run(
+    directory: Path,
+    scenario: Scenario,
+    dataset: Dataset,
+    model: CoalitionModel,
+    result: SolveResult,
+    it: Interpretation | None,
+    command: list[str],
+    plots: bool = True,
+) -> Path:
+    """Write the run directory atomically (see the module docstring); returns its path."""
+    directory = Path(directory).resolve()
+    if directory.exists():
+        raise RunError(f"{directory}: exists already; choose another --out or remove it")
+    parent = directory.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"{parent}: cannot create the output directory ({exc.strerror})") from None
+    tmp = parent / f".{directory.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        tmp.mkdir()
+        _write_files(tmp, scenario, dataset, model, result, it, command, plots)
+        os.replace(tmp, directory)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RunError(f"{directory}: cannot write the run ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def _write_files(
+    d: Path,
+    scenario: Scenario,
+    dataset: Dataset,
+    model: CoalitionModel,
+    result: SolveResult,
+    it: Interpretation | None,
+    command: list[str],
+    plots: bool,
+) -> None:
+    inst = model.instance
+    (d / "scenario.toml").write_text(scenario_to_toml(scenario))
+    (d / "solver.log").write_text(result.log or "")
+    plan = it.plan if it is not None else None
+    summary: dict[str, object] = {
+        "name": scenario.name,
+        "status": result.status.value,
+        "objective": result.objective if result.status.has_solution else None,
+        "objective_kind": model.objective_kind,
+        "problem": model.problem,
+        "dependency_before": model.baseline_dependency_index()
+        if not inst.scenario.constraints.indirect_exposure
+        else float(model.expressions["dependency_index"].const[0]),
+        "dependency_after": None,
+        "total_cost": None,
+        "budget": scenario.parameters.budget,
+        "members": [],
+        "associates": [],
+        "tiers": {},
+        "solver": {
+            "name": result.solver_name,
+            "version": result.solver_version,
+            "backend": result.backend,
+            "options": {
+                k: v for k, v in solve_options(scenario).to_dict().items() if k != "log_file"
+            },
+            "gap": None if not np.isfinite(result.gap) else float(result.gap),
+        },
+        "dataset": {"name": dataset.name, "sha256": dataset_sha256(dataset)},
+    }
+    if plan is not None and it is not None:
+        summary.update(
+            dependency_after=it.headline["dependency_after"],
+            effective_dependency_before=it.headline["effective_dependency_before"],
+            effective_dependency_after=it.headline["effective_dependency_after"],
+            total_cost=plan.totals["total_cost"],
+            members=plan.members,
+            associates=plan.associates,
+            tiers={k: str(v) for k, v in plan.tiers.items()},
+            flagged_before=it.headline["flagged_before"],
+            flagged_after=it.headline["flagged_after"],
+            summary=it.summary(),
+        )
+        _write_csv(plan.links, d / "links.csv")
+        _write_csv(
+            plan.domestic[["importer", "sector", "optimized", "unit_cost"]], d / "domestic.csv"
+        )
+        countries = pd.DataFrame(
+            {
+                "iso3": inst.countries,
+                "role": plan.roles.to_numpy(),
+                "gdp": inst.gdp,
+                "regime": inst.regime,
+                "focal": inst.focal,
+                "weight": inst.gdp_weight,
+                "candidate": inst.candidate,
+            }
+        )
+        _write_csv(countries, d / "countries.csv")
+        sectors = pd.DataFrame(
+            {
+                "sector": inst.sectors,
+                "weight": inst.weight,
+                "tier": plan.tiers.to_numpy(),
+                "headroom": inst.headroom,
+                "category": inst.sector_category,
+            }
+        )
+        _write_csv(sectors, d / "sectors.csv")
+        _write_csv(plan.capacity, d / "capacity.csv")
+        _write_csv(plan.investment, d / "investment.csv")
+        if plan.partnership is not None:
+            _write_csv(plan.partnership, d / "partnerships.csv")
+        write_report(it, d, plots=plots)
+    (d / "summary.json").write_text(
+        json.dumps(summary, indent=2, sort_keys=True, default=float) + "\n"
+    )
+    timings = {**result.timings, "build": model.program.build_seconds}
+    (d / "timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
+    files = sorted(p.name for p in d.iterdir() if p.is_file())
+    manifest = {
+        "files": {name: _sha256(d / name) for name in files},
+        "versions": _versions(),
+        "solver": {"name": result.solver_name, "version": result.solver_version},
+        "command": command,
+        "dataset": {
+            "name": dataset.name,
+            "path": scenario.data.path,
+            "sha256": summary["dataset"]["sha256"],  # type: ignore[index]
+        },
+        "complete": True,
+    }
+    (d / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def load_scenario_dataset(scenario: Scenario, base: Path | None = None) -> Dataset:
+    """The dataset a scenario names (``data.path``; relative paths from ``base``)."""
+    p = scenario.data.path
+    if p in ("default", ""):
+        return load_dataset()
+    path = Path(p)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return load_dataset(path)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path,
+    out: str | Path | None = None,
+    dataset: Dataset | None = None,
+    command: list[str] | None = None,
+    plots: bool = True,
+) -> RunOutcome:
+    """Build, solve, interpret and (with ``out``) write the run directory.
+
+    A run without a solution (infeasible, limit without incumbent) still writes its directory:
+    status, scenario, solver log and manifest, no tables.
+    """
+    base = None
+    if not isinstance(scenario, Scenario):
+        base = Path(scenario).resolve().parent
+        scenario = load_scenario(scenario)
+    ds = dataset if dataset is not None else load_scenario_dataset(scenario, base)
+    model = build_model(ds, scenario)
+    t0 = time.perf_counter()
+    result = solve(model.program, scenario.solver.backend, solve_options(scenario))
+    result.timings.setdefault("solve_wall", time.perf_counter() - t0)
+    it = interpret(model, result) if result.status.has_solution else None
+    directory = None
+    if out is not None:
+        directory = write_run(
+            Path(out), scenario, ds, model, result, it, command or sys.argv, plots=plots
+        )
+    return RunOutcome(directory, scenario, model, result, it)
+
+
+def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
+    """Compare run directories from their files: headline numbers, roles and tiers that differ,
+    members gained or lost against the first."""
+    if len(directories) < 2:
+        raise RunError("compare needs at least two run directories")
+    names, summaries, roles, tiers = [], [], {}, {}
+    for d in map(Path, directories):
+        if not (d / "summary.json").exists():
+            raise RunError(f"{d}: no summary.json; not a run directory")
+        s = json.loads((d / "summary.json").read_text())
+        name = s.get("name", d.name)
+        if name in names:
+            name = f"{name} ({d.name})"
+        names.append(name)
+        summaries.append(s)
+        if (d / "countries.csv").exists():
+            roles[name] = pd.read_csv(d / "countries.csv", keep_default_na=False).set_index("iso3")[
+                "role"
+            ]
+            tiers[name] = pd.read_csv(d / "sectors.csv", keep_default_na=False).set_index("sector")[
+                "tier"
+            ]
+    keys = ["status", "dependency_before", "dependency_after", "total_cost", "budget"]
+    metrics = pd.DataFrame(
+        {n: {k: s.get(k) for k in keys} for n, s in zip(names, summaries, strict=True)}
+    )
+    for n in names[1:]:
+        for k in keys[1:]:
+            a, b = summaries[0].get(k), summaries[names.index(n)].get(k)
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                metrics.loc[k, f"{n} - {names[0]}"] = b - a
+    r = pd.DataFrame(roles)
+    t = pd.DataFrame(tiers)
+    changes = []
+    ref = summaries[0]
+    for n, s in zip(names[1:], summaries[1:], strict=True):
+        changes.append(
+            {
+                "scenario": n,
+                "members_gained": sorted(set(s["members"]) - set(ref["members"])),
+                "members_lost": sorted(set(ref["members"]) - set(s["members"])),
+                "tier_changes": {
+                    k: f"{ref['tiers'].get(k)} -> {v}"
+                    for k, v in s["tiers"].items()
+                    if ref["tiers"].get(k) != v
+                },
+            }
+        )
+    return {
+        "metrics": metrics,
+        "membership": r[r.nunique(axis=1) > 1] if len(r.columns) > 1 else r,
+        "tiers": t[t.nunique(axis=1) > 1] if len(t.columns) > 1 else t,
+        "changes": pd.DataFrame(changes).set_index("scenario"),
+    }

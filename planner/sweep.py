@@ -1,0 +1,222 @@
+"""Parameter sweeps: a grid of scenarios solved as independent runs through an executor.
+
+``local`` uses worker processes on this machine; ``dask`` sends the same tasks to a Dask
+distributed scheduler (``--scheduler ADDRESS``, or a LocalCluster when none is given), for
+users who outgrow one machine. Every task is a plain function of a scenario dict, so both
+executors run exactly the same code and return the same rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import time
+import typing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.scenario import _SECTIONS, Scenario, ScenarioError, _check_type
+
+__all__ = ["EXECUTORS", "grid_scenarios", "parse_grid", "run_sweep"]
+
+EXECUTORS = ("local", "dask")
+
+
+def parse_grid(items: list[str], source: str = "--grid") -> dict[str, list[Any]]:
+    """``["parameters.budget=1000,2000"]`` -> ``{"parameters.budget": [1000.0, 2000.0]}``.
+
+    Values are typed by the scenario field they set; an unknown key or a bad value is a
+    :class:`ScenarioError` naming it.
+    """
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(
+                item, "expected KEY=V1,V2,... (e.g. parameters.budget=1e4,2e4)", source
+            )
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        section, _, name = key.partition(".")
+        klass = _SECTIONS.get(section)
+        if klass is None or name not in {f.name for f in fields(klass)}:
+            raise ScenarioError(key, "unknown scenario key", source)
+        tp = typing.get_type_hints(klass)[name]
+        values = []
+        for text in (v.strip() for v in raw.split(",")):
+            if not text:
+                raise ScenarioError(key, f"empty value in {raw!r}", source)
+            values.append(_check_type(_parse_value(text, tp), tp, key, source))
+        grid[key] = values
+    if not grid:
+        raise ScenarioError("--grid", "no grid given", source)
+    return grid
+
+
+def _parse_value(text: str, tp: Any) -> Any:
+    if tp is bool:
+        return {"true": True, "false": False}.get(text.lower(), text)
+    if tp is int:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if tp is float:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if typing.get_origin(tp) is list:
+        return [t for t in text.split(";") if t]
+    return text
+
+
+def grid_scenarios(
+    base: Scenario, grid: dict[str, list[Any]]
+) -> list[tuple[dict[str, Any], Scenario]]:
+    """Every combination of the grid applied to ``base`` (checked like any scenario)."""
+    keys = list(grid)
+    out = []
+    for combo in itertools.product(*(grid[k] for k in keys)):
+        d = base.to_dict()
+        point = dict(zip(keys, combo, strict=True))
+        for key, v in point.items():
+            section, name = key.split(".")
+            d[section][name] = v
+        label = ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items())
+        d["name"] = f"{base.name}[{label}]"
+        out.append((point, Scenario.from_dict(d, source=f"sweep point {label}")))
+    return out
+
+
+def _task(scenario_dict: dict[str, Any], out: str | None) -> dict[str, Any]:
+    """One sweep point: run the scenario (writing its run directory under ``out``)."""
+    from planner.runs import run_scenario
+
+    sc = Scenario.from_dict(scenario_dict)
+    t0 = time.perf_counter()
+    directory = None
+    if out is not None:
+        safe = "".join(ch if ch.isalnum() or ch in "-_.=," else "_" for ch in sc.name)
+        directory = Path(out) / safe
+    o = run_scenario(sc, directory, plots=False, command=["planner", "sweep"])
+    row: dict[str, Any] = {
+        "scenario": sc.name,
+        "status": o.result.status.value,
+        "objective": o.result.objective,
+        "seconds": time.perf_counter() - t0,
+    }
+    if o.interpretation is not None:
+        h = o.interpretation.headline
+        row.update(
+            dependency_before=h["dependency_before"],
+            dependency_after=h["dependency_after"],
+            total_cost=h["total_cost"],
+            members=len(h["members"]),
+            associates=len(h["associates"]),
+            restricted=len(h["restricted"]),
+            incentivized=len(h["incentivized"]),
+        )
+    if directory is not None:
+        row["run_dir"] = str(o.directory)
+    return row
+
+
+def run_sweep(
+    base: Scenario,
+    grid: dict[str, list[Any]],
+    executor: str = "local",
+    workers: int = 2,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: typing.Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Solve every grid point as an independent run and gather one table.
+
+    Parameters
+    ----------
+    base : Scenario
+        The scenario the grid varies.
+    grid : dict
+        ``{"section.key": [values]}`` (see :func:`parse_grid`).
+    executor : {"local", "dask"}
+        Worker processes here, or Dask distributed.
+    workers : int
+        Processes (local) or LocalCluster workers (dask without ``scheduler``).
+    scheduler : str, optional
+        Address of a running Dask scheduler.
+    out : path, optional
+        Write each point's run directory under it.
+    progress : callable, optional
+        Called with (done, total) as points finish.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point, in grid order: the grid keys, status, objective, dependency
+        before/after, total cost, sizes of the coalition and tiers, seconds, run directory.
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor {executor!r} is not one of {EXECUTORS}")
+    points = grid_scenarios(base, grid)
+    dicts = [sc.to_dict() for _, sc in points]
+    out_s = None if out is None else str(Path(out).resolve())
+    total = len(points)
+    if executor == "local":
+        rows = _run_local(dicts, out_s, workers, progress, total)
+    else:
+        rows = _run_dask(dicts, out_s, workers, scheduler, progress, total)
+    table = pd.DataFrame([{**point, **row} for (point, _), row in zip(points, rows, strict=True)])
+    table.attrs = {"name": "sweep", "unit": "USD mn / DI", "executor": executor}
+    return table
+
+
+def _run_local(dicts, out, workers, progress, total):
+    if workers <= 1:
+        rows = []
+        for k, d in enumerate(dicts):
+            rows.append(_task(d, out))
+            if progress:
+                progress(k + 1, total)
+        return rows
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        futures = [ex.submit(_task, d, out) for d in dicts]
+        rows = []
+        for k, f in enumerate(futures):
+            rows.append(f.result())
+            if progress:
+                progress(k + 1, total)
+        return rows
+
+
+def _run_dask(dicts, out, workers, scheduler, progress, total):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(
+            "the dask executor needs dask.distributed: pip install 'coalition-planner[dask]'"
+        ) from None
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = client.map(_task, dicts, [out] * len(dicts), pure=False)
+        rows = []
+        for k, f in enumerate(futures):
+            rows.append(f.result())
+            if progress:
+                progress(k + 1, total)
+        return rows
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
