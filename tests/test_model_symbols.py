@@ -25,7 +25,7 @@ def test_every_model_symbol_is_mapped_and_resolves():
     assert not missing
     sc = scenario(
         coalition={"choose_members": True},
-        sectors={"choose_tiers": True},
+        sectors={"choose_tiers": True, "tiers": {}},
         constraints={"capacity_investment": True},
     )
     model = build_model(world(), sc)
