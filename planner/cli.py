@@ -80,9 +80,17 @@ def _guard(func):
 
 
 def _load(path: str):
+    """Load a scenario file; a relative data.path is taken from the file's directory."""
+    from dataclasses import replace
+    from pathlib import Path
+
     from planner.scenario import load_scenario
 
-    return load_scenario(path)
+    sc = load_scenario(path)
+    p = sc.data.path
+    if p not in ("default", "") and not Path(p).is_absolute():
+        sc = replace(sc, data=replace(sc.data, path=str((Path(path).parent / p).resolve())))
+    return sc
 
 
 def _override(sc, args: argparse.Namespace):
@@ -161,9 +169,15 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
     from planner.runs import load_scenario_dataset, solve_options
 
     sc = _override(_load(args.scenario), args)
-    ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
-    _note(f"frontier of {sc.name}: {args.points or sc.objective.points} points")
-    df = frontier(ds, sc, sc.solver.backend, solve_options(sc), points=args.points)
+    _note(f"frontier of {sc.name}: {args.points or sc.objective.points} points ({args.executor})")
+    if args.executor == "reuse":
+        ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
+        df = frontier(ds, sc, sc.solver.backend, solve_options(sc), points=args.points)
+    else:
+        from planner.sweep import frontier_sweep
+
+        df = frontier_sweep(sc, args.points, args.executor, args.workers, args.scheduler)
+        df = df.rename(columns={"dependency_after": "dependency_index"})
     print(df.to_string(index=False))
     if args.out:
         out = Path(args.out)
@@ -204,6 +218,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         table.to_csv(out / "sweep.csv", index=False, float_format="%.10g")
         print(f"written: {out / 'sweep.csv'}")
+        if len(grid) == 1:
+            from planner.sweep import plot_sweep
+
+            png = plot_sweep(table, next(iter(grid)), out / "sweep.png")
+            if png is not None:
+                print(f"written: {png}")
     return EXIT_OK
 
 
@@ -300,6 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("scenario", help="scenario TOML file")
     fr.add_argument("--points", type=int, help="number of points (default [objective] points)")
     fr.add_argument("--out", help="directory for frontier.csv and frontier.png")
+    fr.add_argument(
+        "--executor",
+        choices=["reuse", "local", "dask"],
+        default="reuse",
+        help="reuse: re-solve one built program (default); local/dask: independent solves",
+    )
+    fr.add_argument("--workers", type=int, default=2, help="processes or Dask workers")
+    fr.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
     solver_flags(fr)
     fr.set_defaults(func=_cmd_frontier)
 

@@ -17,11 +17,19 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.scenario import _SECTIONS, Scenario, ScenarioError, _check_type
 
-__all__ = ["EXECUTORS", "grid_scenarios", "parse_grid", "run_sweep"]
+__all__ = [
+    "EXECUTORS",
+    "frontier_sweep",
+    "grid_scenarios",
+    "parse_grid",
+    "plot_sweep",
+    "run_sweep",
+]
 
 EXECUTORS = ("local", "dask")
 
@@ -220,3 +228,63 @@ def _run_dask(dicts, out, workers, scheduler, progress, total):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def frontier_sweep(
+    base: Scenario,
+    points: int | None = None,
+    executor: str = "local",
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """The cost-vs-dependency frontier as independent solves through an executor.
+
+    One dependency solve gives the lowest DI; then every target between the baseline and it is
+    a ``cost`` scenario (objective.target) solved as its own run. Compare
+    :func:`planner.frontier.frontier`, which re-solves one built program instead.
+    """
+    from dataclasses import replace
+
+    from formulations.problems import build_model
+    from planner.runs import load_scenario_dataset, solve_options
+    from planner.solve import solve
+
+    n = points or base.objective.points
+    ds = load_scenario_dataset(base)
+    low = build_model(ds, base, objective="dependency")
+    res = solve(low.program, base.solver.backend, solve_options(base))
+    res.raise_for_status()
+    di_min = float(low.evaluate(low.dependency_measure(), res.x)[0])
+    di_base = low.baseline_dependency_index()
+    targets = [float(t) for t in np.linspace(di_base, di_min + 1e-9 + 1e-7 * abs(di_min), n)]
+    cost = replace(base, objective=replace(base.objective, kind="cost"))
+    table = run_sweep(cost, {"objective.target": targets}, executor, workers, scheduler)
+    table = table.rename(columns={"objective.target": "target"})
+    table.attrs.update(dependency_min=di_min, dependency_baseline=di_base)
+    return table
+
+
+def plot_sweep(table: pd.DataFrame, key: str, path: str | Path) -> Path | None:
+    """Dependency after and total cost against a numeric grid key (None without matplotlib)."""
+    from planner.interpret.plots import HAVE_MATPLOTLIB
+
+    if not HAVE_MATPLOTLIB or key not in table or "dependency_after" not in table:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = table.dropna(subset=["dependency_after"]).sort_values(key)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(ok[key], ok["dependency_after"], marker="o", color="#2166ac")
+    ax.set_xlabel(key)
+    ax.set_ylabel("dependency index after", color="#2166ac")
+    ax2 = ax.twinx()
+    ax2.plot(ok[key], ok["total_cost"], marker="s", color="#b2182b")
+    ax2.set_ylabel("total cost, USD mn", color="#b2182b")
+    ax.set_title(f"Sweep over {key}")
+    path = Path(path)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return path

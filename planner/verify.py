@@ -304,6 +304,41 @@ def verify_run(directory: str | Path) -> VerifyReport:
         v = pd.Series(need.to_numpy() - avail, index=need.index).clip(lower=0)
         rep.add("coercion", *_worst(v, need))
 
+    # strategic leveraging: partnership supply only for full members, in listed sectors
+    # outside the restricted tier, up to lambda a0
+    if len(g):
+        a0_all = ds.adversary_imports(sorted(adversaries))
+        lev = set(sc.sectors.leveraging)
+        allowed = pd.Series(
+            [
+                sw.strategic_leveraging
+                and i in members
+                and s in lev
+                and tier.get(s) != "restricted"
+                for i, s in g.index
+            ],
+            index=g.index,
+        )
+        limit = pa.leveraging_share * a0_all.reindex(g.index, fill_value=0.0) * allowed
+        rep.add("strategic_leveraging", *_worst((g - limit).clip(lower=0.0), limit))
+    # indirect exposure: members' effective adversary content not above its baseline
+    if sw.indirect_exposure:
+        go = ds.gross_output()
+        supply = go.reindex(x.index).fillna(x) if len(go) else x
+        supply = supply.add(demand.rename_axis(["exporter", "sector"]), fill_value=0.0)
+        a0_js = ds.adversary_imports(sorted(adversaries)).rename_axis(["exporter", "sector"])
+        sigma = (a0_js.reindex(supply.index, fill_value=0.0) / supply.where(supply > 0)).fillna(0.0)
+        sigma = sigma[~sigma.index.get_level_values(0).isin(adversaries)]
+        d_pos = dem[dem > 0].rename_axis(keys)
+        before = pair_metrics(links, "baseline", adversaries, coalition, d_pos, sigma)["effective"]
+        after = pair_metrics(links, "optimized", adversaries, coalition, d_pos, sigma)["effective"]
+        after = after.add(g.reindex(after.index, fill_value=0.0), fill_value=0.0)
+        crit = set(st.index[st["weight"] > 0])
+        lv0, lv1 = after.index.get_level_values(0), after.index.get_level_values(1)
+        mine = lv0.isin(members) & lv1.isin(crit)
+        v = (after[mine] - before[mine]).clip(lower=0.0)
+        rep.add("indirect_exposure", *_worst(v, before[mine]))
+
     # dependency index, recomputed from the tables
     focal = countries["focal"].astype(bool)
     omega = (countries["gdp"] * focal) / float((countries["gdp"] * focal).sum())

@@ -136,6 +136,26 @@ def test_frontier_command(tmp_path, data_dir, capsys):
     df = pd.read_csv(tmp_path / "fr" / "frontier.csv")
     assert df["total_cost"].tolist() == pytest.approx([25.0, 25.0, 50.0], abs=1e-5)
     assert (tmp_path / "fr" / "frontier.png").exists()
+    # the same frontier as independent solves through the local executor
+    assert (
+        main(
+            [
+                "frontier",
+                str(f),
+                "--points",
+                "3",
+                "--executor",
+                "local",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path / "fr2"),
+            ]
+        )
+        == EXIT_OK
+    )
+    df2 = pd.read_csv(tmp_path / "fr2" / "frontier.csv")
+    assert df2["total_cost"].tolist() == pytest.approx(df["total_cost"].tolist(), abs=1e-5)
 
 
 def test_sweep_dask_matches_local(tmp_path, data_dir):
@@ -178,6 +198,7 @@ def test_sweep_command_local(tmp_path, data_dir, capsys):
     assert code == EXIT_OK
     captured = capsys.readouterr()
     assert "[2/2] done" in captured.err
+    assert (tmp_path / "sw" / "sweep.png").exists()
     table = pd.read_csv(tmp_path / "sw" / "sweep.csv")
     assert table["objective"].tolist() == pytest.approx([(100 * 50 / 150 + 60) / 170, 80 / 170])
 

@@ -232,3 +232,45 @@ def test_verify_refuses_incomplete_directories(tmp_path, data_dir):
     assert o.result.status.value == "infeasible"
     with pytest.raises(VerifyError, match="no solution"):
         verify_run(o.directory)
+
+
+def test_verify_leveraging_and_indirect_exposure(tmp_path, data_dir):
+    # leveraging: USA may meet 30 of its 100 from CHN by a licensed plant (test_families)
+    o = _run(
+        tmp_path,
+        data_dir,
+        "lev",
+        sectors={"tiers": {"S1": "incentivized"}, "leveraging": ["S1"]},
+        constraints={"strategic_leveraging": True},
+    )
+    assert verify_run(o.directory).ok
+    _edit(o.directory, "partnerships.csv", {"importer": "USA", "sector": "S1"}, "optimized", 45.0)
+    bad = verify_run(o.directory).table.query("relative > 1e-5")["family"].tolist()
+    assert "strategic_leveraging" in bad
+    # indirect exposure: more from DEU (1/3 CHN content) while keeping CHN raises USA's
+    # effective content above its baseline 100 + 50/3
+    o = _run(
+        tmp_path,
+        data_dir,
+        "ind",
+        constraints={"indirect_exposure": True, "tier_rules": False},
+        parameters={"ally_shoring": False},
+        objective={"kind": "dependency"},
+    )
+    assert verify_run(o.directory).ok
+    _edit(
+        o.directory,
+        "links.csv",
+        {"importer": "USA", "exporter": "CHN", "sector": "S1"},
+        "optimized",
+        100.0,
+    )
+    _edit(
+        o.directory,
+        "links.csv",
+        {"importer": "USA", "exporter": "DEU", "sector": "S1"},
+        "optimized",
+        80.0,
+    )
+    bad = verify_run(o.directory).table.query("relative > 1e-5")["family"].tolist()
+    assert "indirect_exposure" in bad
