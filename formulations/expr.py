@@ -150,10 +150,11 @@ class Expr:
         if group.shape != (self.n,):
             raise ValueError(f"expected {self.n} group ids, got shape {group.shape}")
         if self.n == 0 or group.min() >= 0:  # the common case: every expression has a group
-            const = np.bincount(group, weights=self.const, minlength=n_groups)
+            const = np.bincount(group, weights=self.const, minlength=n_groups).astype(float)
             return Expr(n_groups, group[self.owner], self.col, self.coef, const)
         keep = group >= 0
         const = np.bincount(group[keep], weights=self.const[keep], minlength=n_groups)
+        const = const.astype(float)
         tg = group[self.owner]
         tk = tg >= 0
         return Expr(n_groups, tg[tk], self.col[tk], self.coef[tk], const)

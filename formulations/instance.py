@@ -166,6 +166,11 @@ class Instance:
         return share @ self.weight_share
 
 
+def _fsum(keys: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """np.bincount with weights, always float (numpy returns ints for empty input)."""
+    return np.bincount(keys, weights=weights, minlength=n).astype(float)
+
+
 def _codes(index: pd.Index, values: pd.Series) -> np.ndarray:
     return index.get_indexer(pd.Index(values)).astype(_I)
 
@@ -291,16 +296,12 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
     sec = _codes(sectors, fl["sector"])
     val = fl["value"].to_numpy(float)
     nCS = nC * nS
-    demand = np.bincount(imp * nS + sec, weights=val, minlength=nCS).reshape(nC, nS)
-    exports = np.bincount(exp * nS + sec, weights=val, minlength=nCS).reshape(nC, nS)
+    demand = _fsum(imp * nS + sec, val, nCS).reshape(nC, nS)
+    exports = _fsum(exp * nS + sec, val, nCS).reshape(nC, nS)
     from_adv = adversary[exp]
-    adv_imports = np.bincount(
-        imp[from_adv] * nS + sec[from_adv], weights=val[from_adv], minlength=nCS
-    ).reshape(nC, nS)
+    adv_imports = _fsum(imp[from_adv] * nS + sec[from_adv], val[from_adv], nCS).reshape(nC, nS)
     to_adv = adversary[imp]
-    exp_to_adv = np.bincount(
-        exp[to_adv] * nS + sec[to_adv], weights=val[to_adv], minlength=nCS
-    ).reshape(nC, nS)
+    exp_to_adv = _fsum(exp[to_adv] * nS + sec[to_adv], val[to_adv], nCS).reshape(nC, nS)
     go = np.full((nC, nS), np.nan)
     if dataset.output is not None and len(dataset.output):
         o = dataset.output.reset_index()
@@ -354,10 +355,8 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
     sigma[adversary] = 0.0
     # baseline indirect content: sum over non-adversary exporters of sigma[j,s] F0[i,j,s]
     nonadv = ~from_adv
-    indirect0 = np.bincount(
-        imp[nonadv] * nS + sec[nonadv],
-        weights=val[nonadv] * sigma[exp[nonadv], sec[nonadv]],
-        minlength=nCS,
+    indirect0 = _fsum(
+        imp[nonadv] * nS + sec[nonadv], val[nonadv] * sigma[exp[nonadv], sec[nonadv]], nCS
     ).reshape(nC, nS)
 
     focal_gdp = gdp[focal].sum()

@@ -183,6 +183,12 @@ class CoalitionModel:
 
         lk = inst.links
         flow = np.maximum(ex["flow"].value(x), 0.0)
+        # pi[j,s] = p_s (1 - beta) from coalition suppliers, p_s otherwise (by the roles chosen)
+        pa = inst.scenario.parameters
+        in_coalition = (y > 0.5) | (z > 0.5)
+        unit = inst.premium[lk.sector] * (1.0 - pa.barrier_cut * in_coalition[lk.exporter])
+        if pa.ally_shoring:
+            unit = inst.premium[lk.sector] * (1.0 - pa.barrier_cut)
         planned = pd.DataFrame(
             {
                 "importer": C[lk.importer],
@@ -190,7 +196,7 @@ class CoalitionModel:
                 "sector": S[lk.sector],
                 "baseline": lk.baseline,
                 "optimized": flow,
-                "unit_cost": self.unit_cost,
+                "unit_cost": unit,
             }
         )
         # unplanned candidate importers keep their baseline
@@ -272,17 +278,19 @@ class CoalitionModel:
             "dependency",
             "share",
         )
-        sourcing = float(ex["sourcing_cost_link"].value(x).sum())
-        own = float(ex["own_cost"].value(x).sum())
+        # costs of what the plan buys: the net increase on each link (a solver may leave an
+        # increase and a decrease on one link when the objective does not price them)
+        sourcing = float((unit * np.maximum(flow - lk.baseline, 0.0)).sum())
+        reshoring = float((ex["reshoring"].value(x) * np.tile(inst.reshoring_cost, nC)).sum())
         inv = float(ex["investment_cost"].value(x)[0])
         totals = {
             "dependency_before": float(ex["dependency_index"].const[0]),
             "dependency_after": float(ex["dependency_index"].value(x)[0]),
             "effective_dependency_before": float(ex["effective_dependency_index"].const[0]),
             "effective_dependency_after": float(ex["effective_dependency_index"].value(x)[0]),
-            "total_cost": float(ex["total_cost"].value(x)[0]),
+            "total_cost": sourcing + reshoring + inv,
             "sourcing_cost": sourcing,
-            "reshoring_cost": own - sourcing,
+            "reshoring_cost": reshoring,
             "investment_cost": inv,
             "lost_exports": float(lost.sum()),
             "budget": float(inst.scenario.parameters.budget),
@@ -304,7 +312,7 @@ class CoalitionModel:
         totals["partnership_cost"] = float(
             (partnership["optimized"] * partnership["unit_cost"]).sum()
         )
-        totals["reshoring_cost"] -= totals["partnership_cost"]
+        totals["total_cost"] += totals["partnership_cost"]
         return Plan(
             roles_s,
             tiers,

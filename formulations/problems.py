@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from formulations.builder import ModelBuilder
 from formulations.families import FAMILIES
+from formulations.families.budget import add_discount
 from formulations.families.coalition_shape import add_domain
 from formulations.instance import build_instance
 from formulations.model import PROBLEMS, CoalitionModel
@@ -90,6 +91,7 @@ def build_model(
     problem = problem_of(scenario)
     b = ModelBuilder(inst, name=f"{scenario.name}-{problem}")
     b.build_variables()
+    add_discount(b)  # the barrier cut belongs to the cost definition (objective and budget)
     add_domain(b)
     for name in enabled_families(scenario):
         FAMILIES[name].add(b)

@@ -30,7 +30,9 @@ NAME = "budget"
 
 
 def add_discount(b: ModelBuilder) -> None:
-    """Barrier-cut discount for chosen suppliers (no ally-shoring, beta > 0); updates total_cost."""
+    """Barrier-cut discount for chosen suppliers (no ally-shoring, beta > 0); updates total_cost.
+
+    Part of the cost definition, so it is added whether or not the budget row is on."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
     nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
     if pa.ally_shoring or pa.barrier_cut == 0:
@@ -87,8 +89,7 @@ def own_cost_bound(b: ModelBuilder) -> np.ndarray:
 
 def add(b: ModelBuilder) -> None:
     """Add ``budget`` (and ``burden_sharing`` when asked)."""
-    _inst, x, pa = b.inst, b.x, b.scenario.parameters
-    add_discount(b)
+    x, pa = b.x, b.scenario.parameters
     add_rows(
         b.program,
         "budget",

@@ -34,18 +34,19 @@ def add(b: ModelBuilder) -> None:
     crit = inst.weight[s_of] > 0
     sup = crit & inst.candidate[j_of] & inst.may_be_member[j_of] & (cap > 0)
     js = np.flatnonzero(sup)
-    if not len(js):
-        return
-    ub = cap + (b.bounds["investment"] if "investment" in b.bounds else 0.0)
     labels_js = b.pair_labels().set_names(["exporter", "sector"])
-    blk = b.program.add_variables(
-        "spare_capacity",
-        labels_js[js],
-        upper=ub[js],
-        description="capacity a coalition supplier has left to help a coerced member",
-        unit="USD mn",
-    )
-    spare = Expr.variables(nCS, js, blk.columns)
+    if len(js):
+        ub = cap + (b.bounds["investment"] if "investment" in b.bounds else 0.0)
+        blk = b.program.add_variables(
+            "spare_capacity",
+            labels_js[js],
+            upper=ub[js],
+            description="capacity a coalition supplier has left to help a coerced member",
+            unit="USD mn",
+        )
+        spare = Expr.variables(nCS, js, blk.columns)
+    else:  # nobody can help: the cover rows below then demand no remaining adversary imports
+        spare = Expr.zeros(nCS)
     m = x["member"].take(j_of)
     add_rows(
         b.program,

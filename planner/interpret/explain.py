@@ -71,7 +71,8 @@ def binding_constraints(
                 "description": fam.description,
             }
         )
-    return tag(pd.DataFrame(rows).set_index("family"), "binding_constraints", "rows")
+    cols = ["family", "rows", "binding", "largest_dual", "at", "description"]
+    return tag(pd.DataFrame(rows, columns=cols).set_index("family"), "binding_constraints", "rows")
 
 
 def _label_words(family: str, label: object) -> str:

@@ -66,6 +66,23 @@ def objective_scale(c: np.ndarray) -> float:
     return float(2.0 ** -math.ceil(math.log2(cmax)))
 
 
+def _failing_empty_rows(program: Program, arrays: ProgramArrays, tol: float = 1e-9) -> list[str]:
+    """Labels of rows without a non-zero whose right-hand side 0 cannot meet."""
+    nnz = np.diff(arrays.a.indptr)
+    rows = np.flatnonzero(nnz == 0)
+    if not len(rows):
+        return []
+    rhs, sense = arrays.rhs[rows], arrays.sense_codes[rows]
+    t = tol * (1.0 + np.abs(rhs))
+    bad = (
+        ((sense < 0) & (rhs < -t)) | ((sense > 0) & (rhs > t)) | ((sense == 0) & (np.abs(rhs) > t))
+    )
+    if not bad.any():
+        return []
+    owners = program.row_owner(rows[bad])
+    return [f"{f}[{lab!r}]" for f, lab in zip(owners.iloc[:, 0], owners.iloc[:, 1], strict=True)]
+
+
 def _unscale(outcome: BackendOutcome, scale: float) -> BackendOutcome:
     if scale == 1.0:
         return outcome
@@ -119,7 +136,19 @@ def solve(
     scale = objective_scale(original.c) if options.scale_objective else 1.0
     arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
     t0 = time.perf_counter()
-    outcome = _unscale(mod.solve(arrays, options), scale)
+    empty = _failing_empty_rows(program, original)
+    if empty:
+        # a row without variables that cannot hold: infeasible whatever the solver says (HiGHS
+        # skips an empty model's rows; diagnose() can name the row)
+        outcome = BackendOutcome(
+            Status.INFEASIBLE,
+            f"row(s) without variables cannot hold: {', '.join(empty[:3])}",
+            "planner",
+            "",
+            log=f"infeasible before solving: constant row(s) {empty}\n",
+        )
+    else:
+        outcome = _unscale(mod.solve(arrays, options), scale)
     t_solve = time.perf_counter() - t0
     timings = {"build": float(program.build_seconds), "solve": t_solve, "duals": 0.0}
 

@@ -82,6 +82,8 @@ def _build(hs, arrays: ProgramArrays):
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data
     lp.sense_ = hs.ObjSense.kMaximize if arrays.maximize else hs.ObjSense.kMinimize
+    # the constant goes in too, so that HiGHS's relative MIP gap is that of the true objective
+    lp.offset_ = float(arrays.constant)
     if arrays.is_mip:
         lp.integrality_ = [
             hs.HighsVarType.kInteger if v else hs.HighsVarType.kContinuous
@@ -161,7 +163,7 @@ def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -
         out.objective = arrays.objective_value(out.x)
         if arrays.is_mip:
             bound = float(info.mip_dual_bound)
-            out.best_bound = bound + arrays.constant if math.isfinite(bound) else math.nan
+            out.best_bound = bound if math.isfinite(bound) else math.nan  # offset included
             out.gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else math.nan
         elif status is Status.OPTIMAL:
             out.best_bound, out.gap = out.objective, 0.0

@@ -1,0 +1,163 @@
+"""Property tests: over random small worlds and scenarios, every run ends in exactly one of
+(a) a solution that ``planner verify`` accepts, (b) an infeasibility that ``diagnose`` explains
+by naming families to relax, (c) a clear input error naming a key. Never an uncaught
+exception, never an unverifiable solution, never "optimal" from a stopped run."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from formulations.instance import FormulationError
+from planner.data.dataset import Dataset
+from planner.runs import run_scenario
+from planner.scenario import Scenario, ScenarioError
+from planner.solve import Status, diagnose
+from planner.verify import verify_run
+
+CODES = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "ZZZ"]
+OUTCOMES: dict[str, int] = {"verified": 0, "diagnosed": 0, "input_error": 0}
+
+
+@st.composite
+def worlds(draw):
+    n = draw(st.integers(3, 6))
+    codes = [*CODES[: n - 1], "ZZZ"]
+    sectors = ["S1", "S2", "S3"][: draw(st.integers(1, 3))]
+    regime = (
+        [0.9] + [draw(st.sampled_from([0.8, 0.65, 0.5, 0.35, 0.1])) for _ in codes[1:-1]] + [0.1]
+    )
+    gdp = [draw(st.floats(1.0, 1000.0)) for _ in codes]
+    weights = [draw(st.sampled_from([0.0, 0.5, 1.0])) for _ in sectors]
+    flows = []
+    for i in codes:
+        for j in codes:
+            for s in sectors:
+                if i != j and draw(st.booleans()):
+                    flows.append((i, j, s, draw(st.floats(1e-3, 1e3))))
+    if not flows:
+        flows.append(("AAA", "ZZZ", sectors[0], 10.0))
+    countries = pd.DataFrame({"iso3": codes, "gdp": gdp, "regime": regime})
+    sec = pd.DataFrame(
+        {
+            "sector": sectors,
+            "weight": weights,
+            "headroom": [draw(st.sampled_from([0.0, 0.1, 0.5])) for _ in sectors],
+            "premium": [draw(st.sampled_from([0.0, 0.05, 0.3])) for _ in sectors],
+            "reshoring_cost": [draw(st.sampled_from([0.2, 0.5, 1.0])) for _ in sectors],
+        }
+    )
+    fl = pd.DataFrame(flows, columns=["importer", "exporter", "sector", "value"])
+    return Dataset.from_frames(countries, sec, fl, name="random")
+
+
+@st.composite
+def scenarios(draw, ds: Dataset):
+    sectors = list(ds.sectors.index)
+    switches = {
+        k: draw(st.booleans())
+        for k in (
+            "keep_baseline",
+            "capacity",
+            "tier_rules",
+            "export_controls",
+            "budget",
+            "openness",
+            "coalition_shape",
+            "participation",
+            "coercion",
+            "indirect_exposure",
+            "capacity_investment",
+        )
+    }
+    tiers = {
+        s: draw(st.sampled_from(["restricted", "incentivized", "open"]))
+        for s in sectors
+        if draw(st.booleans())
+    }
+    return {
+        "name": "prop",
+        "coalition": {
+            "adversaries": ["ZZZ"],
+            "anchors": ["AAA"],
+            "choose_members": draw(st.booleans()),
+            "members": [c for c in ds.countries.index[1:-1] if draw(st.booleans())][:2],
+            "min_size": draw(st.integers(1, 3)),
+            "max_size": draw(st.integers(3, 6)),
+            "min_gdp_share": draw(st.sampled_from([0.0, 0.2, 0.6])),
+        },
+        "sectors": {"choose_tiers": draw(st.booleans()), "tiers": tiers},
+        "parameters": {
+            "budget": draw(st.sampled_from([0.0, 1.0, 50.0, 1e4])),
+            "max_volume_drop": draw(st.sampled_from([0.0, 0.05, 0.5])),
+            "min_open_share": draw(st.sampled_from([0.0, 0.5, 0.9])),
+            "incentivized_cut": draw(st.sampled_from([0.2, 0.5])),
+            "restricted_residual": draw(st.sampled_from([0.0, 0.3])),
+            "barrier_cut": draw(st.sampled_from([0.0, 0.5])),
+            "ally_shoring": draw(st.booleans()),
+            "coercion_cover": draw(st.sampled_from([0.1, 1.0])),
+            "top_k_new_suppliers": draw(st.sampled_from([0, 1, 2])),
+            "burden_sharing": draw(st.booleans()),
+        },
+        "constraints": switches,
+        "objective": {
+            "kind": draw(st.sampled_from(["dependency", "minimax", "cost"])),
+            "target": draw(st.sampled_from([0.0, 0.2, 0.8])),
+        },
+        "solver": {"time_limit": 60.0},
+    }
+
+
+@settings(
+    max_examples=500,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_every_run_verifies_or_is_diagnosed_or_is_an_input_error(data):
+    ds = data.draw(worlds())
+    raw = data.draw(scenarios(ds))
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        ddir = d / "data"
+        ddir.mkdir()
+        ds.countries.reset_index().to_csv(ddir / "countries.csv", index=False)
+        ds.sectors.reset_index().to_csv(ddir / "sectors.csv", index=False)
+        ds.flows.to_csv(ddir / "flows.csv", index=False)
+        raw["data"] = {"path": str(ddir)}
+        try:
+            sc = Scenario.from_dict(raw, source="generated")
+            outcome = run_scenario(sc, d / "run", plots=False)
+        except (ScenarioError, FormulationError) as exc:
+            assert exc.key and str(exc.key) in str(exc)
+            OUTCOMES["input_error"] += 1
+            return
+        status = outcome.result.status
+        assert status in (Status.OPTIMAL, Status.INFEASIBLE), status
+        if status is Status.OPTIMAL:
+            r = outcome.result
+            if r.is_mip and np.isfinite(r.best_bound):  # proven optimal, to the solver's gaps
+                slack = max(sc.solver.mip_gap * abs(r.objective), 1e-6 * max(1.0, abs(r.objective)))
+                assert abs(r.objective - r.best_bound) <= slack, (r.objective, r.best_bound)
+            report = verify_run(outcome.directory)
+            assert report.ok, str(report)
+            OUTCOMES["verified"] += 1
+        else:
+            diag = diagnose(outcome.model.program)
+            assert diag.total > 0 and len(diag.by_family) > 0
+            assert set(diag.by_family.index) <= set(outcome.model.program.families)
+            OUTCOMES["diagnosed"] += 1
+
+
+def test_outcomes_were_all_exercised():
+    """Run after the property test (same module, file order): each outcome occurred."""
+    if sum(OUTCOMES.values()) == 0:  # run alone (-k): nothing to check
+        return
+    print(f"property outcomes: {OUTCOMES}")
+    assert OUTCOMES["verified"] > 50 and OUTCOMES["diagnosed"] > 10, OUTCOMES
