@@ -135,6 +135,9 @@ class ModelBuilder:
         nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
         lk = inst.links
         x = self.x
+        # country and sector of each flattened pair index c * nS + s (used by every family)
+        self.country_of_pair = np.repeat(np.arange(nC), nS)
+        self.sector_of_pair = np.tile(np.arange(nS), nC)
 
         # membership and tiers
         y = self._indicator("full_member", inst.full_fixed, inst.countries, "y: full member")
@@ -268,7 +271,7 @@ class ModelBuilder:
         """Adversary imports, dependency, costs and export changes (see :attr:`x`)."""
         inst, sc = self.inst, self.scenario
         pa = sc.parameters
-        nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+        nC, nCS = inst.n_countries, inst.n_pairs
         lk = inst.links
         x = self.x
         adv_link = inst.adversary[lk.exporter]
@@ -294,7 +297,7 @@ class ModelBuilder:
         )
         d = inst.demand.ravel()
         share_w = np.divide(np.tile(inst.weight_share, nC), d, out=np.zeros(nCS), where=d > 0)
-        country_of_pair = np.repeat(np.arange(nC), nS)
+        country_of_pair = self.country_of_pair
         for kind, a in (
             ("dependency", x["adversary_imports"]),
             ("effective_dependency", x["effective_adversary_imports"]),

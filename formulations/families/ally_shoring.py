@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from formulations.expr import add_rows
 from formulations.families._util import fixed_at, free
 
@@ -25,12 +23,11 @@ NAME = "ally_shoring"
 
 def add(b: ModelBuilder) -> None:
     """Add ``ally_shoring_member`` and ``ally_shoring_restricted``."""
-    inst, x = b.inst, b.x
-    nC, nS = inst.n_countries, inst.n_sectors
+    x = b.x
     supply = x["increase_by_supply"]
     big_m = b.bounds["increase_supply"]
-    j_of = np.repeat(np.arange(nC), nS)
-    s_of = np.tile(np.arange(nS), nC)
+    j_of = b.country_of_pair
+    s_of = b.sector_of_pair
     m = x["member"].take(j_of)
     y = x["full_member"].take(j_of)
     t_res = x["tier_restricted"].take(s_of)

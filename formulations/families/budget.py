@@ -34,11 +34,11 @@ def add_discount(b: ModelBuilder) -> None:
 
     Part of the cost definition, so it is added whether or not the budget row is on."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
+    nCS = inst.n_pairs
     if pa.ally_shoring or pa.barrier_cut == 0:
         return
-    j_of = np.repeat(np.arange(nC), nS)
-    s_of = np.tile(np.arange(nS), nC)
+    j_of = b.country_of_pair
+    s_of = b.sector_of_pair
     m = x["member"].take(j_of)
     supply = x["increase_by_supply"]
     js = np.flatnonzero(free(m) & free(supply))

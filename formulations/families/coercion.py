@@ -27,9 +27,9 @@ NAME = "coercion"
 def add(b: ModelBuilder) -> None:
     """Add ``coercion_spare_member``, ``coercion_spare_capacity`` and ``coercion_cover``."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
-    j_of = np.repeat(np.arange(nC), nS)
-    s_of = np.tile(np.arange(nS), nC)
+    nS, nCS = inst.n_sectors, inst.n_pairs
+    j_of = b.country_of_pair
+    s_of = b.sector_of_pair
     cap = inst.capacity.ravel()
     crit = inst.weight[s_of] > 0
     sup = crit & inst.candidate[j_of] & inst.may_be_member[j_of] & (cap > 0)

@@ -26,9 +26,9 @@ NAME = "export_controls"
 def add(b: ModelBuilder) -> None:
     """Add ``export_controls_link_*`` rows and set the ``lost_exports`` expression."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS, nCS = inst.n_countries, inst.n_sectors, inst.n_pairs
-    j_of = np.repeat(np.arange(nC), nS)
-    s_of = np.tile(np.arange(nS), nC)
+    nCS = inst.n_pairs
+    j_of = b.country_of_pair
+    s_of = b.sector_of_pair
     ace = inst.exports_to_adversaries.ravel()
     m = x["member"]
     t = x["tier_restricted"]

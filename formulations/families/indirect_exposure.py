@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from formulations.expr import add_rows
 
 if TYPE_CHECKING:
@@ -25,7 +23,7 @@ NAME = "indirect_exposure"
 def add(b: ModelBuilder) -> None:
     """Add ``indirect_exposure`` rows."""
     inst, x = b.inst, b.x
-    s_of = np.tile(np.arange(inst.n_sectors), inst.n_countries)
+    s_of = b.sector_of_pair
     base = (inst.adversary_imports + inst.baseline_indirect).ravel()
     keep = inst.planned_pair & (inst.weight[s_of] > 0)
     add_rows(

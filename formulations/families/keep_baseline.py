@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from formulations.expr import add_rows
 from formulations.families._util import free
 
@@ -28,8 +26,7 @@ def add(b: ModelBuilder) -> None:
     """Add ``keep_baseline_cut_adversary``, ``keep_baseline_cut_other`` and
     ``keep_baseline_increase``."""
     inst, x = b.inst, b.x
-    nS = inst.n_sectors
-    y_pair = x["full_member"].take(np.repeat(np.arange(inst.n_countries), nS))
+    y_pair = x["full_member"].take(b.country_of_pair)
     d = inst.demand.ravel()
     keep = inst.planned_pair & free(y_pair)
     a0 = inst.adversary_imports.ravel()

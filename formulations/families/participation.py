@@ -29,9 +29,9 @@ NAME = "participation"
 def add(b: ModelBuilder) -> None:
     """Add ``participation`` rows, one per possible member."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS = inst.n_countries, inst.n_sectors
+    nC = inst.n_countries
     alpha = pa.participation_margin
-    lost = x["lost_exports"].sum_by(np.repeat(np.arange(nC), nS), nC)
+    lost = x["lost_exports"].sum_by(b.country_of_pair, nC)
     gain = (x["export_change"] - lost) * alpha - x["own_cost"]
     lk = inst.links
     cuttable = np.bincount(lk.exporter, weights=lk.baseline, minlength=nC)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from formulations.expr import add_rows
 from formulations.families._util import fixed_at
 
@@ -37,10 +35,9 @@ def add(b: ModelBuilder) -> None:
     has = g.has_terms()
     if not has.any():
         return
-    nC, nS = inst.n_countries, inst.n_sectors
     cap = pa.leveraging_share * inst.adversary_imports.ravel()
-    y = x["full_member"].take(np.repeat(np.arange(nC), nS))
-    t_res = x["tier_restricted"].take(np.tile(np.arange(nS), nC))
+    y = x["full_member"].take(b.country_of_pair)
+    t_res = x["tier_restricted"].take(b.sector_of_pair)
     labels = b.pair_labels()
     add_rows(
         b.program,

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from formulations.expr import add_rows
 from formulations.families._util import fixed_at
 
@@ -28,9 +26,8 @@ NAME = "tier_rules"
 def add(b: ModelBuilder) -> None:
     """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase) and ``tier_rules_cut``."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    nC, nS = inst.n_countries, inst.n_sectors
-    s_of = np.tile(np.arange(nS), nC)
-    i_of = np.repeat(np.arange(nC), nS)
+    s_of = b.sector_of_pair
+    i_of = b.country_of_pair
     d = inst.demand.ravel()
     a0 = inst.adversary_imports.ravel()
     t_open = x["tier_open"].take(s_of)
