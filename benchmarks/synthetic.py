@@ -88,14 +88,22 @@ def letter_code(k: int) -> str:
     return "".join(chr(65 + v) for v in (a, b, c))
 
 
-def synthetic_dataset(n_countries: int, n_sectors: int, density: float = 0.3, seed: int = 0):
+def synthetic_dataset(
+    n_countries: int,
+    n_sectors: int,
+    density: float = 0.3,
+    seed: int = 0,
+    critical_share: float = 0.2,
+    adversary_share: float = 1.0,
+):
     """A :class:`~planner.data.Dataset` shaped like the default one, at any size.
 
     Two adversaries (``AAA``, ``AAB``) that export a lot; ``AAC`` is a natural anchor; every
     other country is a democracy (regime 0.7) or, one in four, associate-eligible (0.45). Each
     importer buys each sector from about ``density`` of the exporters (Pareto-sized). One
-    sector in five is critical. With ally-shoring, the candidate links are about
-    ``0.75 * n_countries**2 * n_sectors``.
+    sector in five is critical (``critical_share``). The adversaries are large exporters in
+    ``adversary_share`` of the sectors (elsewhere they export a hundredth as much). With
+    ally-shoring, the candidate links are about ``0.75 * n_countries**2 * n_sectors``.
     """
     from planner.data.dataset import Dataset
 
@@ -106,10 +114,12 @@ def synthetic_dataset(n_countries: int, n_sectors: int, density: float = 0.3, se
     size = rng.pareto(1.2, n_countries) + 0.05
     size[:2] = size.max()
     countries = pd.DataFrame({"iso3": codes, "gdp": 1e4 * size, "regime": regime})
+    k = np.arange(n_sectors)  # evenly spread critical sectors: 0, 5, 10, ... at 0.2
+    critical = np.floor(k * critical_share) != np.floor((k - 1) * critical_share)
     sectors = pd.DataFrame(
         {
             "sector": [f"S{s:03d}" for s in range(n_sectors)],
-            "weight": np.where(np.arange(n_sectors) % 5 == 0, 1.0, 0.0),
+            "weight": np.where(critical, 1.0, 0.0),
             "premium": 0.1,
             "headroom": 0.25,
             "reshoring_cost": 0.5,
@@ -123,6 +133,9 @@ def synthetic_dataset(n_countries: int, n_sectors: int, density: float = 0.3, se
     ok = imp != exp
     imp, exp, sec = imp[ok], exp[ok], sec[ok]
     value = (size[imp] * size[exp]) ** 0.5 * rng.lognormal(0, 1, len(imp))
+    if adversary_share < 1.0:
+        strong = rng.random(n_sectors) < adversary_share
+        value = np.where((exp < 2) & ~strong[sec], value / 100, value)
     c = np.array(codes)
     flows = pd.DataFrame(
         {

@@ -683,6 +683,27 @@ class Program:
         df["ratio"] = df["max_abs"] / df["min_abs"]
         return df
 
+    def worst_row_ratio(self) -> tuple[float, str, object]:
+        """The largest ratio of largest to smallest absolute coefficient within one row.
+
+        Row scaling (which every solver does) cannot shrink it, so it is the range that
+        matters for the solver's numerics. Returns ``(ratio, family, label)``; ``(1.0, "",
+        None)`` for a program without coefficients.
+        """
+        a = self.matrix()
+        lengths = np.diff(a.indptr)
+        nonempty = np.flatnonzero(lengths > 0)
+        if len(nonempty) == 0:
+            return 1.0, "", None
+        v = np.abs(a.data)
+        starts = a.indptr[:-1][nonempty]
+        hi = np.maximum.reduceat(v, starts)
+        lo = np.minimum.reduceat(v, starts)
+        ratio = hi / lo
+        k = int(np.argmax(ratio))
+        owner = self.row_owner(nonempty[k : k + 1])
+        return float(ratio[k]), str(owner["family"].iloc[0]), owner["label"].iloc[0]
+
     def summary(self) -> pd.DataFrame:
         """Sizes of every block and family (a quick look at the model)."""
         nnz_by_family = {name: int(np.count_nonzero(t.vals)) for name, t in self._triplets.items()}

@@ -18,6 +18,7 @@ EXIT_INFEASIBLE = 3
 EXIT_SOLVER_ERROR = 4
 EXIT_NO_SOLUTION = 5
 EXIT_VERIFY_FAILED = 6
+WIDE_ROW_RATIO = 1e10  # within-row coefficient ratio above which a run warns
 
 
 def _err(msg: str) -> None:
@@ -101,6 +102,8 @@ def _override(sc, args: argparse.Namespace):
         solver = replace(solver, backend=args.backend)
     if getattr(args, "time_limit", None):
         solver = replace(solver, time_limit=args.time_limit)
+    if getattr(args, "strict", False):
+        solver = replace(solver, strict=True)
     out = replace(sc, solver=solver)
     out.check(source="command line")
     return out
@@ -127,6 +130,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sc, out, dataset=ds, command=["planner", *sys.argv[1:]], plots=not args.no_plots
     )
     code = _status_code(o.result.status)
+    wide = o.result.numerics.get("worst_row_ratio", {})
+    if wide.get("ratio", 0) > WIDE_ROW_RATIO:
+        _note(
+            f"warning: coefficients within row {wide['family']} {wide['label']} span a ratio of "
+            f"{wide['ratio']:.3g}; check the data's units (see solver.log)"
+        )
     if o.interpretation is not None:
         print(o.interpretation.summary())
         if o.result.status.value == "time_limit_feasible":
@@ -298,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--backend", choices=["highs", "scipy", "pulp"], help="override [solver] backend"
         )
         p.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="fail (exit 4) when the solution violates a row or bound beyond tolerance",
+        )
 
     run = sub.add_parser("run", help="solve a scenario and write its run directory")
     run.add_argument("scenario", help="scenario TOML file (see shared/SCENARIO.md)")

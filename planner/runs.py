@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -69,8 +70,18 @@ def solve_options(scenario: Scenario, log_file: Path | None = None) -> SolveOpti
         threads=s.threads,
         random_seed=s.random_seed,
         pulp_solver=s.pulp_solver,
+        strict=s.strict,
         log_file=log_file,
     )
+
+
+def _finite_or_none(obj):
+    """A copy of nested dicts with NaN and infinities as None (JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v) for k, v in obj.items()}
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
@@ -119,6 +130,24 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale_partials(parent: Path, name: str) -> None:
+    """Remove ``.NAME.partial-PID`` directories left by runs that were killed."""
+    for p in parent.glob(f".{name}.partial-*"):
+        pid = p.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def write_run(
     directory: Path,
     scenario: Scenario,
@@ -138,6 +167,7 @@ def write_run(
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RunError(f"{parent}: cannot create the output directory ({exc.strerror})") from None
+    _remove_stale_partials(parent, directory.name)
     tmp = parent / f".{directory.name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -193,6 +223,7 @@ def _write_files(
             "gap": None if not np.isfinite(result.gap) else float(result.gap),
         },
         "dataset": {"name": dataset.name, "sha256": dataset_sha256(dataset)},
+        "numerics": _finite_or_none(result.numerics),
     }
     if plan is not None and it is not None:
         summary.update(

@@ -139,6 +139,9 @@ class SolverConfig:
     mip_gap: float = 1e-4
     threads: int = 2
     random_seed: int = 0
+    # added key: fail (instead of warn) when the solver's point violates a row or bound by
+    # more than the feasibility tolerance
+    strict: bool = False
 
 
 _SECTIONS = {

@@ -8,12 +8,13 @@ from planner.frontier import frontier
 from tests.tiny import DI0, scenario, world
 
 
-def test_frontier_points():
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_frontier_points(warm_start):
     # USA only, S1 incentivized (cut >= 50), budget 100. Lowest DI: cut all 100 (cost 50),
     # DI = 60 / 170. Target k of 5 (k = 0..4) leaves a[USA] = 100 (1 - k/4): cut 25 k, cost
     # max(25, 12.5 k) because the tier rule forces 50.
     sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
-    df = frontier(world(), sc, points=5)
+    df = frontier(world(), sc, points=5, warm_start=warm_start)
     assert df.attrs["dependency_min"] == pytest.approx(60 / 170, abs=1e-9)
     assert df.attrs["dependency_baseline"] == pytest.approx(DI0)
     assert list(df["status"]) == ["optimal"] * 5
@@ -27,3 +28,18 @@ def test_frontier_plot(tmp_path):
     sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
     path = plot_frontier(frontier(world(), sc, points=3), tmp_path / "frontier.png")
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_joint_milp_frontier_warm_and_cold_agree():
+    """Members and tiers chosen (a MILP per point): the warm-started points (each earlier
+    optimum handed to HiGHS as an incumbent) cost the same as cold solves."""
+    sc = scenario(
+        coalition={"choose_members": True},
+        sectors={"choose_tiers": True, "tiers": {}},
+        parameters={"budget": 100.0},
+    )
+    warm = frontier(world(), sc, points=4, warm_start=True)
+    cold = frontier(world(), sc, points=4, warm_start=False)
+    assert list(warm["status"]) == ["optimal"] * 4
+    assert warm["total_cost"].to_numpy() == pytest.approx(cold["total_cost"].to_numpy(), abs=1e-5)
+    assert list(warm["members"]) == list(cold["members"])

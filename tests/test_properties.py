@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,24 @@ def scenarios(draw, ds: Dataset):
 )
 @given(data=st.data())
 def test_every_run_verifies_or_is_diagnosed_or_is_an_input_error(data):
+    check_one_case(data)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=5000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_many_more_cases(data):
+    """The same property over 5,000 cases (``pytest -m slow``; about 8 minutes)."""
+    check_one_case(data)
+
+
+def check_one_case(data) -> None:
+    """Draw a world and a scenario, run it, and check the outcome is one of the three."""
     ds = data.draw(worlds())
     raw = data.draw(scenarios(ds))
     with tempfile.TemporaryDirectory() as tmp:

@@ -209,3 +209,38 @@ def test_tiny_objective_is_scaled_and_unscaled(backend_case):
     assert r.value("x").to_numpy() == pytest.approx([1.0, 0.0], abs=1e-6)
     if r.duals_kind != "none":
         assert r.dual("cover").iloc[0] == pytest.approx(1e-9, rel=1e-5)
+
+
+def test_lp_warm_start_from_a_basis_after_a_rhs_change():
+    """Wyndor with plant 3 capacity 18 -> 24: the warm re-solve starts from the old basis and
+    reaches the hand optimum (door 4, window 6, objective 42), and HiGHS says it used it."""
+    from planner.solve import WarmStart
+
+    p = wyndor()
+    first = solve(p, "highs", SolveOptions(scale_objective=False))
+    start = first.warm_start()
+    assert isinstance(start, WarmStart) and start.basis is not None
+    p.set_rhs("plant", [4.0, 12.0, 24.0])
+    cold = solve(p, "highs", SolveOptions(scale_objective=False))
+    warm = solve(p, "highs", SolveOptions(scale_objective=False), start=start)
+    for r in (cold, warm):
+        assert r.objective == pytest.approx(42.0)
+        assert r.values["x"].to_numpy() == pytest.approx([4.0, 6.0])
+    assert "useful basis" in warm.log and "useful basis" not in cold.log
+    # another backend ignores the start and still solves
+    assert solve(p, "scipy", start=start).objective == pytest.approx(42.0)
+
+
+def test_milp_warm_start_incumbent():
+    """Market split stopped after 0.05 s: with a start point HiGHS always has an incumbent
+    at least as good (all x = 0, s_plus = rhs: objective = the sum of the rhs)."""
+    from planner.solve import WarmStart
+
+    p = market_split()
+    rhs = p.family("split").rhs.copy()
+    x0 = np.zeros(p.n_variables)
+    x0[p.block("s_plus").columns] = rhs
+    r = solve(p, "highs", SolveOptions(time_limit=0.05), start=WarmStart(x=x0, backend="highs"))
+    assert r.has_solution
+    assert r.objective <= float(rhs.sum()) + 1e-6
+    assert r.max_violation <= 1e-6

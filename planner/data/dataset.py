@@ -424,6 +424,9 @@ def _clean_flows(
     cols = ["importer", "exporter", "sector", "value"]
     if not _require(df, cols, file, report):
         return pd.DataFrame(columns=cols)
+    if len(df) == 0:
+        report.add(file, "*", "the table has no rows: there is no trade to plan")
+        return pd.DataFrame(columns=cols)
     df = df[cols].copy()
     for col in ("importer", "exporter", "sector"):
         df[col] = df[col].astype(str).str.strip()

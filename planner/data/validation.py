@@ -163,6 +163,8 @@ def check_duplicates(
 def check_known(
     report: ValidationReport, file: str, col: pd.Series, known: set, where: str
 ) -> None:
-    """Codes that are not in a reference table."""
-    bad = ~col.isin(known).to_numpy() & col.notna().to_numpy()
+    """Codes that are missing or not in a reference table."""
+    missing = (col.isna() | (col.astype(str).str.strip().isin(["", "nan"]))).to_numpy()
+    report.add(file, col.name, "missing code (empty cell)", missing, col)
+    bad = ~col.isin(known).to_numpy() & ~missing
     report.add(file, col.name, f"code not in {where}", bad, col)

@@ -13,6 +13,7 @@ from planner.solve.result import (
     SolveResult,
     SolverNotAvailableError,
     Status,
+    WarmStart,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "SolveResult",
     "SolverNotAvailableError",
     "Status",
+    "WarmStart",
     "available_backends",
     "diagnose",
     "solve",

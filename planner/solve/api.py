@@ -22,6 +22,7 @@ from planner.solve.result import (
     SolveResult,
     SolverNotAvailableError,
     Status,
+    WarmStart,
 )
 
 __all__ = ["BACKENDS", "available_backends", "backend_module", "solve"]
@@ -44,12 +45,43 @@ def backend_module(name: str) -> ModuleType:
     except KeyError:
         raise ValueError(f"unknown backend {name!r}; choose one of {sorted(BACKENDS)}") from None
     if not mod.available():
-        raise SolverNotAvailableError(f"backend {name!r} is not installed")
+        raise SolverNotAvailableError(
+            f"backend {name!r} needs the package {mod.PACKAGE}, which does not import here: "
+            f"pip install {mod.PACKAGE}"
+        )
     return mod
 
 
 def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
     return program.split(np.full(n, np.nan), by=by)
+
+
+def _numerics(program: Program, scale: float) -> dict:
+    """Coefficient ranges of the program as built, and the objective scale applied."""
+    ranges = program.coefficient_ranges()
+    ratio, family, label = program.worst_row_ratio()
+    return {
+        "coefficient_ranges": {
+            part: {k: float(v) for k, v in row.items()} for part, row in ranges.iterrows()
+        },
+        "worst_row_ratio": {"ratio": ratio, "family": family, "label": str(label)},
+        "objective_scale": float(scale),
+    }
+
+
+def _numerics_text(numerics: dict) -> str:
+    """The log's header: what the solver is given."""
+    lines = ["planner: coefficient ranges of the program (absolute values)"]
+    for part, r in numerics["coefficient_ranges"].items():
+        lines.append(
+            f"  {part:<9} [{r['min_abs']:.3g}, {r['max_abs']:.3g}]  ratio {r['ratio']:.3g}"
+        )
+    w = numerics["worst_row_ratio"]
+    lines.append(
+        f"  widest row: {w['family']} {w['label']} (ratio {w['ratio']:.3g}); objective scaled by "
+        f"{numerics['objective_scale']:g}"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def objective_scale(c: np.ndarray) -> float:
@@ -98,6 +130,7 @@ def solve(
     program: Program,
     backend: str = "highs",
     options: SolveOptions | None = None,
+    start: WarmStart | None = None,
 ) -> SolveResult:
     """Solve a program and map the outcome back to its blocks and families.
 
@@ -110,6 +143,10 @@ def solve(
         the PuLP solver named in ``options.pulp_solver``.
     options : SolveOptions, optional
         Time limit, MIP gap, threads, seed, log ... (defaults: :class:`SolveOptions`).
+    start : WarmStart, optional
+        From an earlier result of the same program (``result.warm_start()``), re-solved with
+        other right-hand sides: HiGHS takes its point as a MILP incumbent or its basis as the
+        LP's starting basis. Other backends solve from scratch.
 
     Returns
     -------
@@ -135,6 +172,7 @@ def solve(
     original = ProgramArrays.from_program(program)
     scale = objective_scale(original.c) if options.scale_objective else 1.0
     arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
+    numerics = _numerics(program, scale)
     t0 = time.perf_counter()
     empty = _failing_empty_rows(program, original)
     if empty:
@@ -148,7 +186,10 @@ def solve(
             log=f"infeasible before solving: constant row(s) {empty}\n",
         )
     else:
-        outcome = _unscale(mod.solve(arrays, options), scale)
+        warm = start if start is not None and start.backend == backend == "highs" else None
+        raw = mod.solve(arrays, options, start=warm) if warm else mod.solve(arrays, options)
+        outcome = _unscale(raw, scale)
+    outcome = replace(outcome, log=_numerics_text(numerics) + outcome.log)
     t_solve = time.perf_counter() - t0
     timings = {"build": float(program.build_seconds), "solve": t_solve, "duals": 0.0}
 
@@ -182,6 +223,7 @@ def solve(
         values = _nan_split(program, n, "blocks")
         violations = pd.DataFrame(columns=["kind", "max_violation", "max_relative", "worst_label"])
         max_rel = max_violation = math.nan
+    numerics.update(max_violation=max_violation, max_relative_violation=max_rel)
 
     if row_duals is not None:
         duals = program.split(row_duals, by="families")
@@ -210,6 +252,8 @@ def solve(
         log=log,
         options=options,
         x=x,
+        numerics=numerics,
+        basis=outcome.basis,
     )
     if outcome.status.has_solution and max_rel > options.feasibility_tol:
         worst = violations["max_relative"].idxmax()

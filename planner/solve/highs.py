@@ -12,7 +12,7 @@ import numpy as np
 
 from planner.solve.arrays import ProgramArrays
 from planner.solve.options import SolveOptions
-from planner.solve.result import BackendOutcome, SolverNotAvailableError, Status
+from planner.solve.result import BackendOutcome, SolverNotAvailableError, Status, WarmStart
 
 NAME = "highs"
 
@@ -25,6 +25,9 @@ def _import_highspy():
             "backend 'highs' needs the package highspy: pip install highspy"
         ) from exc
     return highspy
+
+
+PACKAGE = "highspy"  # what to install for this backend
 
 
 def available() -> bool:
@@ -98,8 +101,17 @@ def _set(h, name: str, value: object) -> None:
         raise ValueError(f"HiGHS rejected option {name}={value!r}")
 
 
-def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -> BackendOutcome:
-    """Solve ``arrays`` with HiGHS and map its status and solution."""
+def solve(
+    arrays: ProgramArrays,
+    options: SolveOptions,
+    presolve: bool = True,
+    start: WarmStart | None = None,
+) -> BackendOutcome:
+    """Solve ``arrays`` with HiGHS and map its status and solution.
+
+    ``start``: a MILP gets ``start.x`` as its first incumbent (HiGHS checks it); an LP starts
+    its simplex from ``start.basis`` (a basis of the same program with other bounds).
+    """
     hs = _import_highspy()
     h = _new_highs(hs, quiet=not options.verbose)
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
@@ -116,6 +128,8 @@ def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -
         _set(h, "random_seed", int(options.random_seed))
         if not presolve:
             _set(h, "presolve", "off")
+        if options.lp_method != "auto" and not arrays.is_mip:
+            _set(h, "solver", {"simplex": "simplex", "ipm": "ipm"}[options.lp_method])
         if arrays.n_cols == 0:
             return BackendOutcome(
                 Status.OPTIMAL,
@@ -129,6 +143,8 @@ def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -
                 row_duals=np.zeros(arrays.n_rows),
             )
         h.passModel(_build(hs, arrays))
+        if start is not None:
+            _warm(hs, h, arrays, start)
         h.run()
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -171,4 +187,22 @@ def solve(arrays: ProgramArrays, options: SolveOptions, presolve: bool = True) -
                 out.row_duals = np.asarray(sol.row_dual, dtype=float)
     elif status.has_solution:  # a status with a solution but no point: treat as an error
         out.status = Status.ERROR
+    if status is Status.OPTIMAL and not arrays.is_mip:
+        basis = h.getBasis()
+        out.basis = basis if basis.valid else None
     return out
+
+
+def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:
+    if arrays.is_mip and start.x is not None and len(start.x) == arrays.n_cols:
+        sol = hs.HighsSolution()
+        sol.col_value = np.asarray(start.x, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
+    elif (
+        not arrays.is_mip
+        and isinstance(start.basis, hs.HighsBasis)
+        and len(start.basis.col_status) == arrays.n_cols
+        and len(start.basis.row_status) == arrays.n_rows
+    ):
+        h.setBasis(start.basis)

@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-__all__ = ["SolveOptions"]
+__all__ = ["LP_METHODS", "SolveOptions"]
+
+LP_METHODS = ("auto", "simplex", "ipm")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class SolveOptions:
     scale_objective : bool
         Scale the objective by a power of two when its largest coefficient is outside
         [1e-2, 1e3] (see :func:`planner.solve.api.objective_scale`); results are unscaled.
+    lp_method : {"auto", "simplex", "ipm"}
+        LP algorithm for the ``highs`` and ``scipy`` backends (HiGHS's ``solver`` option;
+        ``ipm`` runs the interior point method with crossover). Other backends ignore it.
     """
 
     time_limit: float | None = None
@@ -54,6 +59,7 @@ class SolveOptions:
     strict: bool = False
     fixed_milp_duals: bool = True
     scale_objective: bool = True
+    lp_method: str = "auto"
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (
@@ -74,6 +80,8 @@ class SolveOptions:
             )
         if not (isinstance(self.feasibility_tol, (int, float)) and self.feasibility_tol > 0):
             raise ValueError(f"feasibility_tol must be positive, got {self.feasibility_tol!r}")
+        if self.lp_method not in LP_METHODS:
+            raise ValueError(f"lp_method must be one of {LP_METHODS}, got {self.lp_method!r}")
         if self.log_file is not None and not isinstance(self.log_file, Path):
             object.__setattr__(self, "log_file", Path(self.log_file))
 

@@ -53,6 +53,9 @@ def _import_pulp():
     return pulp
 
 
+PACKAGE = "pulp"  # what to install for this backend
+
+
 def available() -> bool:
     """True when pulp imports (each PuLP solver is checked when asked for)."""
     try:

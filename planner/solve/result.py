@@ -64,6 +64,20 @@ class InaccurateSolutionWarning(UserWarning):
     """The solver's point violates a row or bound by more than the feasibility tolerance."""
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """Where a re-solve of the same program (other right-hand sides) may start.
+
+    ``x`` is a full column vector (a MILP incumbent, used when it is feasible); ``basis`` is
+    the backend's own basis object (an LP re-solve starts its simplex from it). Backends that
+    cannot use either ignore it. Get one from :meth:`SolveResult.warm_start`.
+    """
+
+    x: np.ndarray | None = None
+    basis: object | None = None
+    backend: str = ""
+
+
 @dataclass
 class BackendOutcome:
     """What a backend hands back to :func:`planner.solve.solve` (internal)."""
@@ -78,6 +92,7 @@ class BackendOutcome:
     gap: float = math.nan
     row_duals: np.ndarray | None = None
     log: str = ""
+    basis: object | None = None
 
 
 @dataclass
@@ -120,6 +135,11 @@ class SolveResult:
         The solver's log text.
     options : SolveOptions
         Options used.
+    numerics : dict
+        What the solver was given and how well the point holds: ``coefficient_ranges``
+        (min/max absolute value and ratio of matrix, objective, rhs and bounds),
+        ``worst_row_ratio`` (with its family and label), ``objective_scale`` (the power of
+        two the objective was multiplied by), ``max_violation`` and ``max_relative_violation``.
     """
 
     status: Status
@@ -141,6 +161,16 @@ class SolveResult:
     log: str = ""
     options: SolveOptions = field(default_factory=SolveOptions)
     x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    numerics: dict = field(default_factory=dict)
+    basis: object | None = field(default=None, repr=False)
+
+    def warm_start(self) -> WarmStart:
+        """A :class:`WarmStart` from this result's point and basis (for re-solves)."""
+        return WarmStart(
+            x=self.x if self.status.has_solution and len(self.x) else None,
+            basis=self.basis,
+            backend=self.backend,
+        )
 
     @property
     def has_solution(self) -> bool:

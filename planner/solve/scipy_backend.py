@@ -19,6 +19,9 @@ from planner.solve.result import BackendOutcome, Status
 NAME = "scipy"
 
 
+PACKAGE = "scipy"  # what to install for this backend
+
+
 def available() -> bool:
     """scipy is a core dependency: always available."""
     return True
@@ -62,7 +65,7 @@ def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
         A_eq=a_eq,
         b_eq=b_eq,
         bounds=np.column_stack([arrays.col_lower, arrays.col_upper]),
-        method="highs",
+        method={"auto": "highs", "simplex": "highs-ds", "ipm": "highs-ipm"}[options.lp_method],
         options=lp_opts,
     )
     has_x = res.x is not None
