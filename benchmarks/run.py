@@ -109,9 +109,10 @@ def _scipy_assembly(links):
 
     n = len(links)
     v = links["value"].to_numpy()
-    _, dem = np.unique(links[["importer", "sector"]].to_numpy(), axis=0, return_inverse=True)
-    _, cap = np.unique(links[["exporter", "sector"]].to_numpy(), axis=0, return_inverse=True)
-    dem, cap = dem.ravel(), cap.ravel()
+    from benchmarks.synthetic import _group
+
+    imp, exp, sec = (links[c].to_numpy() for c in ("importer", "exporter", "sector"))
+    dem, cap = _group(imp, sec)[1], _group(exp, sec)[1]
     n_dem = int(dem.max()) + 1
     rows = np.concatenate([dem, n_dem + cap])
     cols = np.concatenate([np.arange(n), np.arange(n)])

@@ -42,6 +42,14 @@ def synthetic_links(n_links: int, seed: int = 0) -> pd.DataFrame:
     return links
 
 
+def _group(a: np.ndarray, b: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct (a, b) pairs of non-negative integer codes and each row's pair number: one
+    1-D ``np.unique`` on ``a * (max b + 1) + b`` (several times faster than ``axis=0``)."""
+    nb = int(b.max()) + 1 if len(b) else 1
+    keys, inverse = np.unique(a.astype(np.int64) * nb + b, return_inverse=True)
+    return [keys // nb, keys % nb], inverse
+
+
 def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
     """min Σ cost·f s.t. Σ_j f[i,j,s] = D[i,s] (demand), Σ_i f[i,j,s] <= (1+h)·X[j,s] (capacity).
 
@@ -50,26 +58,22 @@ def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
     p = Program("synthetic_sourcing")
     idx = pd.MultiIndex.from_frame(links[["importer", "exporter", "sector"]])
     f = p.add_variables("f", idx, description="imports")
-    dem_key, dem_row = np.unique(
-        links[["importer", "sector"]].to_numpy(), axis=0, return_inverse=True
-    )
+    dem_key, dem_row = _group(links["importer"].to_numpy(), links["sector"].to_numpy())
     demand = np.bincount(dem_row.ravel(), weights=links["value"].to_numpy())
     p.add_constraints(
         "demand",
-        pd.MultiIndex.from_arrays(dem_key.T, names=["importer", "sector"]),
+        pd.MultiIndex.from_arrays(dem_key, names=["importer", "sector"]),
         dem_row.ravel(),
         f.columns,
         1.0,
         "==",
         demand,
     )
-    cap_key, cap_row = np.unique(
-        links[["exporter", "sector"]].to_numpy(), axis=0, return_inverse=True
-    )
+    cap_key, cap_row = _group(links["exporter"].to_numpy(), links["sector"].to_numpy())
     exports = np.bincount(cap_row.ravel(), weights=links["value"].to_numpy())
     p.add_constraints(
         "capacity",
-        pd.MultiIndex.from_arrays(cap_key.T, names=["exporter", "sector"]),
+        pd.MultiIndex.from_arrays(cap_key, names=["exporter", "sector"]),
         cap_row.ravel(),
         f.columns,
         1.0,

@@ -62,3 +62,11 @@ def mixed_senses(sense: str = "min") -> Program:
     sign = 1 if sense == "min" else -1
     p.set_objective(x.columns, [2 * sign, 3 * sign], sense=sense)
     return p
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The tiny world (tests/tiny.py) written as a dataset directory, once per module."""
+    from tests.tiny import write_world
+
+    return write_world(tmp_path_factory.mktemp("tiny_data"))

@@ -20,14 +20,9 @@ from planner.cli import (
     main,
 )
 from planner.sweep import run_sweep
-from tests.tiny import scenario, scenario_file, write_world
+from tests.tiny import scenario, scenario_file
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return write_world(tmp_path_factory.mktemp("tiny_data"))
 
 
 def test_run_verify_compare(tmp_path, data_dir, capsys):

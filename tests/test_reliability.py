@@ -36,14 +36,9 @@ from planner.solve import (
 )
 from tests.test_data_bad_inputs import CASES as DATASET_CASES
 from tests.test_data_bad_inputs import COUNTRIES, FLOWS, OUTPUT, SECTORS, write
-from tests.tiny import scenario_file, write_world
+from tests.tiny import scenario_file
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return write_world(tmp_path_factory.mktemp("tiny_data"))
 
 
 def tree_digest(*paths: Path) -> dict[str, str]:

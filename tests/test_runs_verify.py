@@ -12,7 +12,7 @@ import pytest
 from planner.runs import RunError, run_scenario
 from planner.scenario import load_scenario
 from planner.verify import VerifyError, verify_run
-from tests.tiny import scenario_file, write_world
+from tests.tiny import scenario_file
 
 CONTRACT = {
     "links.csv": ["importer", "exporter", "sector", "baseline", "optimized", "unit_cost"],
@@ -35,11 +35,6 @@ SUMMARY_KEYS = {
     "solver",
     "dataset",
 }
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return write_world(tmp_path_factory.mktemp("tiny_data"))
 
 
 def _run(tmp_path, data_dir, name="run", **sections):
