@@ -167,9 +167,12 @@ def _scenario(world: str):
 
     if world == "default":
         return Scenario.from_dict({"name": "default"})
-    return Scenario.from_dict(
-        {"name": world, "coalition": {"adversaries": ["AAA", "AAB"], "anchors": ["AAC"]}}
-    )
+    d: dict = {"name": world, "coalition": {"adversaries": ["AAA", "AAB"], "anchors": ["AAC"]}}
+    if world.startswith("world"):
+        # every sector critical and incentivized: MODEL.md's USD 50 bn budget cannot pay for
+        # the tier rules' cuts in 250 sectors (infeasible in 1.3 s), so the budget is lifted
+        d["parameters"] = {"budget": 1e9}
+    return Scenario.from_dict(d)
 
 
 def _model(world: str, problem: str, objective: str | None = None):
