@@ -551,14 +551,16 @@ def plot(results: dict, path: Path) -> Path | None:
                 [r["links"] for r in pts], [r["seconds"]["median"] for r in pts], style, label=m
             )
     ax.set(xlabel="links", ylabel="seconds (median)", title="Assembly of the sourcing LP")
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
     ax = axes[1]
     for m, style in (("program", "o-"), ("pulp", "s--"), ("scipy", "^:")):
         pts = [r for r in results.get("assembly", []) if r.get("method") == m and "seconds" in r]
         if pts:
             ax.loglog([r["links"] for r in pts], [r["build_rss_mb"] for r in pts], style, label=m)
     ax.set(xlabel="links", ylabel="MB", title="Memory added by assembly (peak RSS)")
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
     ax = axes[2]
     solves = [r for r in results.get("solve", []) + results.get("world", []) if "error" not in r]
     labels = [f"{r['world']}\n{r['problem']} {r['backend']}" for r in solves]
