@@ -1,8 +1,8 @@
 """The cost-versus-dependency frontier (MODEL.md objective ``frontier``): epsilon-constraint.
 
-One solve of the dependency objective gives the lowest reachable DI; then one ``frontier`` model
-(minimise total cost subject to ``DI <= target``) is built once and re-solved for each target,
-changing only the right-hand side of its ``dependency_target`` row.
+One ``frontier`` model (minimise total cost subject to ``DI <= target``) is built once. Solved
+first with the DI as its objective, it gives the lowest reachable DI; then it is re-solved for
+each target, changing only the right-hand side of its ``dependency_target`` row.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 from formulations.problems import build_model
 from planner.data.dataset import Dataset
 from planner.scenario import TIERS, Scenario
-from planner.solve import SolveOptions, SolveResult, Status, solve
+from planner.solve import SolveOptions, SolveResult, SolverSession, Status, solve
 
 __all__ = ["frontier"]
 
@@ -43,8 +43,9 @@ def frontier(
         baseline DI to the lowest DI the dependency objective reaches.
     warm_start : bool
         Solve the targets from the tightest to the loosest, each starting from the previous
-        point (which stays feasible as the target loosens): HiGHS takes it as a MILP incumbent,
-        or the LP's basis. The rows are returned from the baseline down either way.
+        point (which stays feasible as the target loosens): HiGHS takes it as a MILP incumbent;
+        an LP stays loaded in HiGHS (:class:`~planner.solve.SolverSession`) and hot-starts from
+        the previous basis. The rows are returned from the baseline down either way.
 
     Returns
     -------
@@ -56,13 +57,29 @@ def frontier(
     """
     options = options or SolveOptions()
     n = points or scenario.objective.points
-    low_model = build_model(dataset, scenario, objective="dependency")
-    low = solve(low_model.program, backend, options)
-    low.raise_for_status()
-    measure = low_model.dependency_measure()
-    di_min = float(low_model.evaluate(measure, low.x)[0])
-    di_base = low_model.baseline_dependency_index()
+    # One program serves every solve: first with the DI as its objective (the lowest reachable
+    # DI; the target row, at the baseline DI, does not bind), then with the total cost.
     model = build_model(dataset, scenario, objective="frontier")
+    program = model.program
+    # the solver keeps the loaded model: an LP point only updates a bound and hot-starts
+    session = SolverSession() if warm_start else None
+    cost_objective = program.objective
+    measure = model.dependency_measure()
+    di = model.expressions[measure]
+    program.set_objective(di.col, di.coef, "min", float(di.const[0]), name=measure)
+    try:
+        low = solve(program, backend, options, session=session)
+    finally:
+        program.set_objective(
+            cost_objective.cols,
+            cost_objective.coefs,
+            cost_objective.sense,
+            cost_objective.constant,
+            cost_objective.name,
+        )
+    low.raise_for_status()
+    di_min = float(model.evaluate(measure, low.x)[0])
+    di_base = model.baseline_dependency_index()
     # the last target sits a hair above the minimum so that solver tolerances keep it feasible
     targets = np.linspace(di_base, di_min + 1e-9 + 1e-7 * abs(di_min), n)
     rows = []
@@ -70,7 +87,7 @@ def frontier(
     for target in targets[::-1]:  # tightest first: each optimum is feasible for the next
         model.set_dependency_target(float(target))
         t0 = time.perf_counter()
-        res: SolveResult = solve(model.program, backend, options, start=start)
+        res: SolveResult = solve(program, backend, options, start=start, session=session)
         seconds = time.perf_counter() - t0
         if warm_start and res.status.has_solution:
             start = res.warm_start()

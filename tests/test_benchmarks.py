@@ -46,6 +46,36 @@ def test_quick_assembly_section(tmp_path):
     assert "## Goals" in r.stdout
 
 
+def test_quick_world_section_decomposed_equals_monolithic(tmp_path):
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--quick",
+            "--sections",
+            "world",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads((tmp_path / "suite_quick.json").read_text())
+    rows = data["world"]
+    assert [(x["backend"], x["status"]) for x in rows] == [
+        ("decomposed", "optimal"),
+        ("highs", "optimal"),
+    ]
+    assert rows[0]["variables"] == rows[1]["variables"] > 0
+    # a DI share: the same optimum within the solvers' tolerances (HiGHS's simplex and
+    # interior point on the same monolithic LP differ by about 6e-8 here)
+    assert abs(rows[0]["objective_difference"]) <= 1e-7
+    goals = {(g["goal"], g["note"]) for g in data["goals"]}
+    assert ("world_lp_solve", "Dantzig-Wolfe") in goals
+
+
 def test_unknown_section_is_refused(tmp_path):
     r = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sections", "speed"],

@@ -40,6 +40,12 @@ def test_only_cap_softened_names_cap(backend_case):
     assert row.relax_by == pytest.approx(1.0, abs=RELAX_ATOL)
 
 
+def test_one_family_may_be_named_by_a_plain_string():
+    d = diagnose(conflicting(), families="need")
+    assert list(d.by_family.index) == ["need"]
+    assert d.total == pytest.approx(1.0, abs=RELAX_ATOL)
+
+
 def test_relaxations_are_ordered_by_size():
     p = Program("two_gaps")
     x = p.add_variables("x", ["a", "b"], upper=[1.0, 1.0])

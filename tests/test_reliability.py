@@ -277,15 +277,15 @@ def test_bad_scenario_through_the_cli(tmp_path, capsys, data_dir, case, changes,
     assert tree_digest(f, data_dir) == before
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("latin.toml", 'name = "caf\xe9"\n'.encode("latin-1"), "not UTF-8"),
-        ("utf16.toml", 'name = "x"\n'.encode("utf-16"), "not UTF-8"),
-        ("binary.toml", bytes(range(256)), "not UTF-8"),
-        ("empty.toml", b"", "key 'name': required key is missing"),
-    ],
-)
+UNREADABLE_SCENARIO_FILES = [
+    ("latin.toml", 'name = "caf\xe9"\n'.encode("latin-1"), "not UTF-8"),
+    ("utf16.toml", 'name = "x"\n'.encode("utf-16"), "not UTF-8"),
+    ("binary.toml", bytes(range(256)), "not UTF-8"),
+    ("empty.toml", b"", "key 'name': required key is missing"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE_SCENARIO_FILES)
 def test_unreadable_scenario_files(tmp_path, capsys, name, content, message):
     f = tmp_path / name
     f.write_bytes(content)
@@ -300,18 +300,18 @@ def test_scenario_path_is_a_directory(tmp_path, capsys):
     assert str(tmp_path) in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["run", "S", "--time-limit", "-1"], "solver.time_limit"),
-        (["run", "S", "--time-limit", "soon"], "--time-limit"),
-        (["run", "S", "--backend", "cplex"], "--backend"),
-        (["frontier", "S", "--points", "x"], "--points"),
-        (["sweep", "S", "--grid", "parameters.budget=1,x"], "parameters.budget"),
-        (["sweep", "S", "--grid", "budget"], "KEY=V1,V2"),
-        (["nonsense"], "invalid choice"),
-    ],
-)
+BAD_CLI_ARGUMENTS = [
+    (["run", "S", "--time-limit", "-1"], "solver.time_limit"),
+    (["run", "S", "--time-limit", "soon"], "--time-limit"),
+    (["run", "S", "--backend", "cplex"], "--backend"),
+    (["frontier", "S", "--points", "x"], "--points"),
+    (["sweep", "S", "--grid", "parameters.budget=1,x"], "parameters.budget"),
+    (["sweep", "S", "--grid", "budget"], "KEY=V1,V2"),
+    (["nonsense"], "invalid choice"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_CLI_ARGUMENTS)
 def test_bad_cli_arguments(tmp_path, capsys, data_dir, argv, message):
     f = scenario_file(tmp_path / "ok.toml", data_dir)
     argv = [str(f) if a == "S" else a for a in argv]
@@ -320,7 +320,14 @@ def test_bad_cli_arguments(tmp_path, capsys, data_dir, argv, message):
 
 
 def test_the_bad_input_corpus_is_large_enough():
-    n = len(ALL_DATASET_CASES) + len(SCENARIO_CASES) + 4 + 1 + 7
+    directory_as_scenario = 1  # test_scenario_path_is_a_directory
+    n = (
+        len(ALL_DATASET_CASES)
+        + len(SCENARIO_CASES)
+        + len(UNREADABLE_SCENARIO_FILES)
+        + directory_as_scenario
+        + len(BAD_CLI_ARGUMENTS)
+    )
     assert n >= 40, n
 
 

@@ -231,6 +231,66 @@ def test_lp_warm_start_from_a_basis_after_a_rhs_change():
     assert solve(p, "scipy", start=start).objective == pytest.approx(42.0)
 
 
+def test_session_updates_the_loaded_lp_in_place():
+    """Wyndor kept loaded in HiGHS. Plant 3 capacity 18 -> 20: door 8/3, window 6, objective
+    38, duals (0, 1.5, 1). Then profits (3, 1): door 4, window 4, objective 16, duals
+    (1.5, 0, 0.5). Both by hand; one load for the three solves, each equal to a fresh solve."""
+    from planner.solve import SolverSession
+
+    opts = SolveOptions(scale_objective=False)
+    p = wyndor()
+    session = SolverSession()
+    assert solve(p, "highs", opts, session=session).objective == pytest.approx(36.0)
+    p.set_rhs("plant", [4.0, 12.0, 20.0])
+    r = solve(p, "highs", opts, session=session)
+    assert r.objective == pytest.approx(38.0, rel=OBJ_RTOL)
+    assert r.values["x"].to_numpy() == pytest.approx([8 / 3, 6.0], abs=VALUE_ATOL)
+    assert r.duals["plant"].to_numpy() == pytest.approx([0.0, 1.5, 1.0], abs=DUAL_ATOL)
+    assert "useful basis" in r.log  # HiGHS kept the basis of the first solve
+    x = p.block("x")
+    p.set_objective(x.columns, [3, 1], sense="max")
+    r = solve(p, "highs", opts, session=session)
+    fresh = solve(p, "highs", opts)
+    for res in (r, fresh):
+        assert res.objective == pytest.approx(16.0, rel=OBJ_RTOL)
+        assert res.values["x"].to_numpy() == pytest.approx([4.0, 4.0], abs=VALUE_ATOL)
+        assert res.duals["plant"].to_numpy() == pytest.approx([1.5, 0.0, 0.5], abs=DUAL_ATOL)
+    assert session.reloads == 1
+
+
+def test_session_reloads_when_the_matrix_changes_and_after_infeasibility():
+    """A new row (window <= 3) reloads the model: door 4, window 3, objective 27. A negative
+    capacity makes it infeasible; restoring it gives the optimum again."""
+    from planner.solve import SolverSession
+
+    opts = SolveOptions(scale_objective=False)
+    p = wyndor()
+    session = SolverSession()
+    solve(p, "highs", opts, session=session)
+    x = p.block("x")
+    p.add_constraints("cap_w", ["w"], [0], x.locate(["window"]), [1.0], "<=", 3.0)
+    r = solve(p, "highs", opts, session=session)
+    assert r.objective == pytest.approx(27.0, rel=OBJ_RTOL)
+    assert session.reloads == 2
+    p.set_rhs("plant", [-1.0, 12.0, 18.0])
+    assert solve(p, "highs", opts, session=session).status is Status.INFEASIBLE
+    p.set_rhs("plant", [4.0, 12.0, 18.0])
+    r = solve(p, "highs", opts, session=session)
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(27.0, rel=OBJ_RTOL)
+    # backends without a persistent model ignore the session
+    assert solve(p, "scipy", opts, session=session).objective == pytest.approx(27.0)
+
+
+def test_highs_thread_count_may_change_between_solves():
+    """HiGHS sizes a thread's scheduler at its first run; a later solve with another
+    ``threads`` used to end in status error. Every count now solves Wyndor (objective 36)."""
+    for threads in (None, 1, 2, 1, None):
+        r = solve(wyndor(), "highs", SolveOptions(threads=threads))
+        assert r.status is Status.OPTIMAL, (threads, r.solver_status)
+        assert r.objective == pytest.approx(36.0, rel=OBJ_RTOL)
+
+
 def test_milp_warm_start_incumbent():
     """Market split stopped after 0.05 s: with a start point HiGHS always has an incumbent
     at least as good (all x = 0, s_plus = rhs: objective = the sum of the rhs)."""

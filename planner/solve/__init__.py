@@ -4,7 +4,8 @@ Knows nothing of trade: it reads a :class:`formulations.program.Program` and ret
 :class:`SolveResult` keyed by the program's block and family labels.
 """
 
-from planner.solve.api import BACKENDS, available_backends, solve
+from planner.solve.api import BACKENDS, SolverSession, available_backends, solve
+from planner.solve.decompose import BlockStructure, block_structure, solve_decomposed
 from planner.solve.diagnose import Diagnosis, diagnose
 from planner.solve.options import SolveOptions
 from planner.solve.result import (
@@ -18,15 +19,19 @@ from planner.solve.result import (
 
 __all__ = [
     "BACKENDS",
+    "BlockStructure",
     "Diagnosis",
     "InaccurateSolutionWarning",
     "SolveError",
     "SolveOptions",
     "SolveResult",
     "SolverNotAvailableError",
+    "SolverSession",
     "Status",
     "WarmStart",
     "available_backends",
+    "block_structure",
     "diagnose",
     "solve",
+    "solve_decomposed",
 ]

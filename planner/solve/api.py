@@ -25,7 +25,7 @@ from planner.solve.result import (
     WarmStart,
 )
 
-__all__ = ["BACKENDS", "available_backends", "backend_module", "solve"]
+__all__ = ["BACKENDS", "SolverSession", "available_backends", "backend_module", "solve"]
 
 BACKENDS: dict[str, ModuleType] = {
     "highs": highs,
@@ -50,6 +50,41 @@ def backend_module(name: str) -> ModuleType:
             f"pip install {mod.PACKAGE}"
         )
     return mod
+
+
+class SolverSession:
+    """Keeps a backend's loaded model between :func:`solve` calls on one program.
+
+    Pass the same session to every re-solve of a program whose matrix stays the same (only
+    right-hand sides, bounds or costs change, as along a frontier). With ``highs`` an LP is
+    then updated in place and hot-starts from the previous basis and factorization, instead of
+    being loaded and factorized again; a changed matrix reloads it. Backends without a
+    persistent model (scipy, pulp) ignore the session.
+
+    Examples
+    --------
+    >>> session = SolverSession()
+    >>> for target in targets:  # doctest: +SKIP
+    ...     model.set_dependency_target(target)
+    ...     result = solve(model.program, "highs", session=session)
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[str, object] = {}
+
+    def state(self, backend: str, mod: ModuleType) -> object | None:
+        """The backend's persistent state (made on first use), or None if it has none."""
+        factory = getattr(mod, "Session", None)
+        if factory is None:
+            return None
+        if backend not in self._states:
+            self._states[backend] = factory()
+        return self._states[backend]
+
+    @property
+    def reloads(self) -> int:
+        """Times a model was loaded from scratch (a measure of the reuse achieved)."""
+        return sum(int(getattr(s, "reloads", 0)) for s in self._states.values())
 
 
 def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
@@ -131,6 +166,7 @@ def solve(
     backend: str = "highs",
     options: SolveOptions | None = None,
     start: WarmStart | None = None,
+    session: SolverSession | None = None,
 ) -> SolveResult:
     """Solve a program and map the outcome back to its blocks and families.
 
@@ -147,6 +183,9 @@ def solve(
         From an earlier result of the same program (``result.warm_start()``), re-solved with
         other right-hand sides: HiGHS takes its point as a MILP incumbent or its basis as the
         LP's starting basis. Other backends solve from scratch.
+    session : SolverSession, optional
+        Keep the backend's model loaded for the next solve of this program
+        (:class:`SolverSession`); with HiGHS an LP re-solve then hot-starts in place.
 
     Returns
     -------
@@ -187,7 +226,13 @@ def solve(
         )
     else:
         warm = start if start is not None and start.backend == backend == "highs" else None
-        raw = mod.solve(arrays, options, start=warm) if warm else mod.solve(arrays, options)
+        state = session.state(backend, mod) if session is not None else None
+        kwargs: dict[str, object] = {}
+        if warm is not None:
+            kwargs["start"] = warm
+        if state is not None:
+            kwargs["session"] = state
+        raw = mod.solve(arrays, options, **kwargs)
         outcome = _unscale(raw, scale)
     outcome = replace(outcome, log=_numerics_text(numerics) + outcome.log)
     t_solve = time.perf_counter() - t0
@@ -210,6 +255,35 @@ def solve(
     if options.log_file is not None:
         options.log_file.parent.mkdir(parents=True, exist_ok=True)
         options.log_file.write_text(log)
+    return assemble_result(
+        program,
+        original,
+        replace(outcome, row_duals=row_duals, log=log),
+        backend=backend,
+        options=options,
+        timings=timings,
+        numerics=numerics,
+        duals_kind=duals_kind,
+        is_mip=arrays.is_mip,
+    )
+
+
+def assemble_result(
+    program: Program,
+    original: ProgramArrays,
+    outcome: BackendOutcome,
+    *,
+    backend: str,
+    options: SolveOptions,
+    timings: dict[str, float],
+    numerics: dict,
+    duals_kind: str,
+    is_mip: bool,
+) -> SolveResult:
+    """Map a backend's outcome (unscaled) back to the program's blocks and families, check the
+    point against every row and bound, and warn (or raise, in strict mode) if it violates one."""
+    row_duals = outcome.row_duals
+    log = outcome.log
 
     n, m = program.n_variables, program.n_constraints
     if outcome.status.has_solution and outcome.x is not None:
@@ -245,7 +319,7 @@ def solve(
         duals=duals,
         reduced_costs=reduced,
         duals_kind=duals_kind,
-        is_mip=arrays.is_mip,
+        is_mip=is_mip,
         timings=timings,
         violations=violations,
         max_violation=max_violation,
@@ -265,5 +339,5 @@ def solve(
         )
         if options.strict:
             raise SolveError(msg)
-        warnings.warn(msg, InaccurateSolutionWarning, stacklevel=2)
+        warnings.warn(msg, InaccurateSolutionWarning, stacklevel=3)
     return result

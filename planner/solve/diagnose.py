@@ -87,8 +87,8 @@ def diagnose(
     ----------
     program : formulations.program.Program
         The (infeasible) program; it is not changed.
-    families : iterable of str, optional
-        Families allowed to bend; default all of them.
+    families : str or iterable of str, optional
+        Family (or families) allowed to bend; default all of them.
     backend : str
         Backend for the elastic solve.
     options : SolveOptions, optional
@@ -101,6 +101,8 @@ def diagnose(
     Diagnosis
     """
     options = options or SolveOptions()
+    if isinstance(families, str):  # one family by name, not its characters
+        families = [families]
     names = list(program.families) if families is None else list(families)
     for name in names:
         program.family(name)  # KeyError naming the known families

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -39,20 +40,36 @@ def available() -> bool:
     return True
 
 
+_STDOUT_LOCK = threading.Lock()  # one thread at a time points fd 1 elsewhere
+_THREAD_STATE = threading.local()
+
+
+def _match_scheduler(hs, threads: int | None) -> None:
+    """Let this run use ``threads``. HiGHS keeps one task scheduler per calling thread, sized
+    by that thread's first run; a later run asking another count fails ("the scheduler has
+    already been initialized") unless the thread's scheduler is reset first."""
+    want = int(threads or 0)  # 0: HiGHS's own choice
+    last = getattr(_THREAD_STATE, "threads", None)
+    if last is not None and last != want:
+        hs.Highs.resetThreadScheduler(True)
+    _THREAD_STATE.threads = want
+
+
 def _new_highs(hs, quiet: bool):
     """A Highs object; HiGHS prints a banner to stdout when the first one is made, so the
     process's stdout is pointed at /dev/null for that moment unless the user asked for logs."""
     if not quiet:
         return hs.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            return hs.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    with _STDOUT_LOCK:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                return hs.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _limit_codes(hs) -> set:
@@ -101,54 +118,82 @@ def _set(h, name: str, value: object) -> None:
         raise ValueError(f"HiGHS rejected option {name}={value!r}")
 
 
+def _configure(h, options: SolveOptions, is_mip: bool, presolve: bool, log_path: Path) -> None:
+    _set(h, "output_flag", True)
+    _set(h, "log_to_console", bool(options.verbose))
+    _set(h, "log_file", str(log_path))
+    if options.time_limit is not None:
+        _set(h, "time_limit", float(options.time_limit))
+    _set(h, "mip_rel_gap", float(options.mip_gap))
+    if options.threads is not None:
+        _set(h, "threads", int(options.threads))
+    _set(h, "random_seed", int(options.random_seed))
+    if not presolve:
+        _set(h, "presolve", "off")
+    if options.lp_method != "auto" and not is_mip:
+        _set(h, "solver", {"simplex": "simplex", "ipm": "ipm"}[options.lp_method])
+
+
+def _empty_outcome(arrays: ProgramArrays, version: str) -> BackendOutcome:
+    return BackendOutcome(
+        Status.OPTIMAL,
+        "empty model",
+        "HiGHS",
+        version,
+        x=np.zeros(0),
+        objective=arrays.constant,
+        best_bound=arrays.constant,
+        gap=0.0,
+        row_duals=np.zeros(arrays.n_rows),
+    )
+
+
 def solve(
     arrays: ProgramArrays,
     options: SolveOptions,
     presolve: bool = True,
     start: WarmStart | None = None,
+    session: HighsSession | None = None,
 ) -> BackendOutcome:
     """Solve ``arrays`` with HiGHS and map its status and solution.
 
     ``start``: a MILP gets ``start.x`` as its first incumbent (HiGHS checks it); an LP starts
     its simplex from ``start.basis`` (a basis of the same program with other bounds).
+    ``session``: keep the loaded model for the next call (:class:`HighsSession`).
     """
+    if session is not None and presolve:
+        return session.solve(arrays, options, start)
     hs = _import_highspy()
     h = _new_highs(hs, quiet=not options.verbose)
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    if arrays.n_cols == 0:
+        return _empty_outcome(arrays, version)
     with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
         log_path = Path(tmp) / "highs.log"
-        _set(h, "output_flag", True)
-        _set(h, "log_to_console", bool(options.verbose))
-        _set(h, "log_file", str(log_path))
-        if options.time_limit is not None:
-            _set(h, "time_limit", float(options.time_limit))
-        _set(h, "mip_rel_gap", float(options.mip_gap))
-        if options.threads is not None:
-            _set(h, "threads", int(options.threads))
-        _set(h, "random_seed", int(options.random_seed))
-        if not presolve:
-            _set(h, "presolve", "off")
-        if options.lp_method != "auto" and not arrays.is_mip:
-            _set(h, "solver", {"simplex": "simplex", "ipm": "ipm"}[options.lp_method])
-        if arrays.n_cols == 0:
-            return BackendOutcome(
-                Status.OPTIMAL,
-                "empty model",
-                "HiGHS",
-                version,
-                x=np.zeros(0),
-                objective=arrays.constant,
-                best_bound=arrays.constant,
-                gap=0.0,
-                row_duals=np.zeros(arrays.n_rows),
-            )
+        _configure(h, options, arrays.is_mip, presolve, log_path)
         h.passModel(_build(hs, arrays))
         if start is not None:
             _warm(hs, h, arrays, start)
+        _match_scheduler(hs, options.threads)
         h.run()
-        model_status = h.getModelStatus()
-        info = h.getInfo()
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        _set(h, "log_file", "")
+    out = _read(hs, h, arrays, log, version)
+    if out.status is Status.INFEASIBLE_OR_UNBOUNDED and presolve:
+        # Presolve cannot tell which; without presolve the simplex decides.
+        refined = solve(arrays, options, presolve=False)
+        refined.log = (
+            log + "\n--- re-solved without presolve to tell infeasible from "
+            "unbounded ---\n" + refined.log
+        )
+        return refined
+    return out
+
+
+def _read(hs, h, arrays: ProgramArrays, log: str, version: str) -> BackendOutcome:
+    """Map a finished run's status, point, bound, duals and basis."""
+    model_status = h.getModelStatus()
+    info = h.getInfo()
     text = h.modelStatusToString(model_status)
     m = hs.HighsModelStatus
     has_point = int(info.primal_solution_status) == 2
@@ -159,14 +204,6 @@ def solve(
     elif model_status == m.kUnbounded:
         status = Status.UNBOUNDED
     elif model_status == m.kUnboundedOrInfeasible:
-        if presolve:
-            # Presolve cannot tell which; without presolve the simplex decides.
-            refined = solve(arrays, options, presolve=False)
-            refined.log = (
-                log + "\n--- re-solved without presolve to tell infeasible from "
-                "unbounded ---\n" + refined.log
-            )
-            return refined
         status = Status.INFEASIBLE_OR_UNBOUNDED
     elif model_status in _limit_codes(hs):
         status = Status.TIME_LIMIT_FEASIBLE if has_point else Status.TIME_LIMIT_NO_SOLUTION
@@ -193,6 +230,117 @@ def solve(
     return out
 
 
+class HighsSession:
+    """One HiGHS model kept loaded between solves of the same program.
+
+    The first call loads the arrays; a later call with the same matrix, integrality and
+    objective sense pushes only what changed (row bounds, column bounds, costs, offset) into
+    the loaded model, so that an LP re-solve hot-starts from the previous basis and
+    factorization. A different matrix reloads the model. MILPs are reloaded every time (HiGHS
+    restarts its branch and bound anyway) and take ``start.x`` as their first incumbent.
+    """
+
+    def __init__(self) -> None:
+        self._h = None
+        self._arrays: ProgramArrays | None = None
+        self._options: SolveOptions | None = None
+        self.reloads = 0
+        """How many times the model was (re)loaded from scratch."""
+
+    def _same_model(self, arrays: ProgramArrays, options: SolveOptions) -> bool:
+        old = self._arrays
+        if old is None or self._h is None or arrays.is_mip or options != self._options:
+            return False
+        a, b = old.a, arrays.a
+        return (
+            a.shape == b.shape
+            and old.maximize == arrays.maximize
+            and np.array_equal(old.integrality, arrays.integrality)
+            and a.nnz == b.nnz
+            and (
+                a is b
+                or (
+                    np.array_equal(a.indptr, b.indptr)
+                    and np.array_equal(a.indices, b.indices)
+                    and np.array_equal(a.data, b.data)
+                )
+            )
+        )
+
+    def solve(
+        self, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None = None
+    ) -> BackendOutcome:
+        """Solve ``arrays``, reusing the loaded model when only bounds and costs changed."""
+        hs = _import_highspy()
+        if not self._same_model(arrays, options):
+            outcome = self._load_and_run(hs, arrays, options, start)
+        else:
+            outcome = self._update_and_run(hs, arrays)
+        if outcome.status is Status.INFEASIBLE_OR_UNBOUNDED:
+            refined = solve(arrays, options, presolve=False)
+            refined.log = (
+                outcome.log + "\n--- re-solved without presolve to tell infeasible from "
+                "unbounded ---\n" + refined.log
+            )
+            self._h = None  # the next call starts afresh
+            return refined
+        return outcome
+
+    def _run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
+        h = self._h
+        version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+        with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
+            log_path = Path(tmp) / "highs.log"
+            _set(h, "log_file", str(log_path))
+            _match_scheduler(hs, self._options.threads if self._options else None)
+            h.run()
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            _set(h, "log_file", "")
+        self._arrays = arrays
+        return _read(hs, h, arrays, log, version)
+
+    def _load_and_run(
+        self, hs, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None
+    ) -> BackendOutcome:
+        self._h = h = _new_highs(hs, quiet=not options.verbose)
+        self._options = options
+        self._arrays = None
+        self.reloads += 1
+        if arrays.n_cols == 0:
+            version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+            self._h = None
+            return _empty_outcome(arrays, version)
+        with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
+            _configure(h, options, arrays.is_mip, True, Path(tmp) / "highs.log")
+            _set(h, "log_file", "")
+        h.passModel(_build(hs, arrays))
+        if start is not None:
+            _warm(hs, h, arrays, start)
+        return self._run(hs, arrays)
+
+    def _update_and_run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
+        h, old = self._h, self._arrays
+        assert old is not None
+        lo, up = arrays.row_bounds()
+        old_lo, old_up = old.row_bounds()
+        rows = np.flatnonzero((lo != old_lo) | (up != old_up))
+        if len(rows):
+            h.changeRowsBounds(len(rows), rows.astype(np.int32), lo[rows], up[rows])
+        cols = np.flatnonzero(
+            (arrays.col_lower != old.col_lower) | (arrays.col_upper != old.col_upper)
+        )
+        if len(cols):
+            h.changeColsBounds(
+                len(cols), cols.astype(np.int32), arrays.col_lower[cols], arrays.col_upper[cols]
+            )
+        cols = np.flatnonzero(arrays.c != old.c)
+        if len(cols):
+            h.changeColsCost(len(cols), cols.astype(np.int32), arrays.c[cols])
+        if arrays.constant != old.constant:
+            h.changeObjectiveOffset(float(arrays.constant))
+        return self._run(hs, arrays)
+
+
 def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:
     if arrays.is_mip and start.x is not None and len(start.x) == arrays.n_cols:
         sol = hs.HighsSolution()
@@ -206,3 +354,6 @@ def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:
         and len(start.basis.row_status) == arrays.n_rows
     ):
         h.setBasis(start.basis)
+
+
+Session = HighsSession  # what planner.solve.SolverSession keeps for this backend
