@@ -4,7 +4,7 @@ Every measurement runs in a fresh process, so that its peak resident memory (RSS
 the variants compared are measured side by side in one run, interleaved, since the machines
 are shared and noisy. Prints tables and the goals, writes JSON and a plot:
 
-    python benchmarks/run.py            # full suite (about an hour on 2 cores)
+    python benchmarks/run.py            # full suite (about 30 minutes on 2 cores)
     python benchmarks/run.py --quick    # seconds: small sizes only (what CI runs)
     python benchmarks/run.py --sections assembly,frontier --repeat 5
 
