@@ -180,14 +180,19 @@ def solve(
         _set(h, "log_file", "")
     out = _read(hs, h, arrays, log, version)
     if out.status is Status.INFEASIBLE_OR_UNBOUNDED and presolve:
-        # Presolve cannot tell which; without presolve the simplex decides.
-        refined = solve(arrays, options, presolve=False)
-        refined.log = (
-            log + "\n--- re-solved without presolve to tell infeasible from "
-            "unbounded ---\n" + refined.log
-        )
-        return refined
+        return _without_presolve(out, arrays, options)
     return out
+
+
+def _without_presolve(
+    out: BackendOutcome, arrays: ProgramArrays, options: SolveOptions
+) -> BackendOutcome:
+    """Presolve cannot tell infeasible from unbounded; without presolve the simplex decides."""
+    refined = solve(arrays, options, presolve=False)
+    refined.log = (
+        out.log + "\n--- re-solved without presolve to tell infeasible from unbounded ---\n"
+    ) + refined.log
+    return refined
 
 
 def _read(hs, h, arrays: ProgramArrays, log: str, version: str) -> BackendOutcome:
@@ -277,13 +282,8 @@ class HighsSession:
         else:
             outcome = self._update_and_run(hs, arrays)
         if outcome.status is Status.INFEASIBLE_OR_UNBOUNDED:
-            refined = solve(arrays, options, presolve=False)
-            refined.log = (
-                outcome.log + "\n--- re-solved without presolve to tell infeasible from "
-                "unbounded ---\n" + refined.log
-            )
             self._h = None  # the next call starts afresh
-            return refined
+            return _without_presolve(outcome, arrays, options)
         return outcome
 
     def _run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
