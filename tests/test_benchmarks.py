@@ -11,23 +11,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_assembly_section(tmp_path):
+def run_quick(section: str, out: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """``benchmarks/run.py --quick --sections SECTION``: the process and its JSON."""
     r = subprocess.run(
         [
             sys.executable,
             str(ROOT / "benchmarks" / "run.py"),
             "--quick",
             "--sections",
-            "assembly",
+            section,
             "--out",
-            str(tmp_path),
+            str(out),
         ],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert r.returncode == 0, r.stderr
-    data = json.loads((tmp_path / "suite_quick.json").read_text())
+    return r, json.loads((out / "suite_quick.json").read_text())
+
+
+def test_quick_assembly_section(tmp_path):
+    r, data = run_quick("assembly", tmp_path)
     rows = data["assembly"]
     assert {(x["links_requested"], x["method"]) for x in rows} == {
         (n, m) for n in (10_000, 100_000) for m in ("program", "scipy", "pulp")
@@ -47,22 +52,7 @@ def test_quick_assembly_section(tmp_path):
 
 
 def test_quick_world_section_decomposed_equals_monolithic(tmp_path):
-    r = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "run.py"),
-            "--quick",
-            "--sections",
-            "world",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stderr
-    data = json.loads((tmp_path / "suite_quick.json").read_text())
+    _, data = run_quick("world", tmp_path)
     rows = data["world"]
     assert [(x["backend"], x["status"]) for x in rows] == [
         ("decomposed", "optimal"),

@@ -252,9 +252,6 @@ def solve(
             row_duals, duals_kind = fixed.row_duals, "fixed_milp"
         log += f"\n--- LP with integers fixed, for duals: {fixed.status.value} ---\n"
 
-    if options.log_file is not None:
-        options.log_file.parent.mkdir(parents=True, exist_ok=True)
-        options.log_file.write_text(log)
     return assemble_result(
         program,
         original,
@@ -281,9 +278,13 @@ def assemble_result(
     is_mip: bool,
 ) -> SolveResult:
     """Map a backend's outcome (unscaled) back to the program's blocks and families, check the
-    point against every row and bound, and warn (or raise, in strict mode) if it violates one."""
+    point against every row and bound, and warn (or raise, in strict mode) if it violates one;
+    write the log to ``options.log_file`` if one is set."""
     row_duals = outcome.row_duals
     log = outcome.log
+    if options.log_file is not None:
+        options.log_file.parent.mkdir(parents=True, exist_ok=True)
+        options.log_file.write_text(log)
 
     n, m = program.n_variables, program.n_constraints
     if outcome.status.has_solution and outcome.x is not None:

@@ -141,7 +141,8 @@ class _Block:
     arrays: ProgramArrays  # the block's own rows; costs replaced at each pricing
     link: sp.csr_matrix  # linking rows x block columns
     session: highs.HighsSession
-    proposals: list[tuple[np.ndarray, np.ndarray]]  # sparse points (local index, value)
+    # each proposal: sparse point (local index, value), its cost c.x and linking activity
+    proposals: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]]
     row_duals: np.ndarray | None = None
 
 
@@ -263,7 +264,9 @@ def solve_decomposed(
 
     def add(block: _Block, x: np.ndarray) -> None:
         nz = np.flatnonzero(x)
-        block.proposals.append((nz, x[nz]))
+        val = x[nz]
+        cost = float(c[block.cols[nz]] @ val)
+        block.proposals.append((nz, val, cost, block.link[:, nz] @ val))
 
     # artificial slacks on the linking rows: +1 helps a >= row, -1 a <= row, both for ==
     art_rows = np.concatenate([np.flatnonzero(link_sense >= 0), np.flatnonzero(link_sense <= 0)])
@@ -275,9 +278,9 @@ def solve_decomposed(
         k = len(blocks)
         costs, link_coef, conv = [], [], []
         for bi, b in enumerate(blocks):
-            for nz, val in b.proposals:
-                costs.append(0.0 if phase == 1 else float(c[b.cols[nz]] @ val))
-                link_coef.append(b.link[:, nz] @ val)
+            for _, _, cost, activity in b.proposals:
+                costs.append(0.0 if phase == 1 else cost)
+                link_coef.append(activity)
                 conv.append(bi)
         n_prop = len(costs)
         m_link = len(link_rows)
@@ -380,7 +383,7 @@ def solve_decomposed(
         x = np.zeros(original.n_cols)
         j = 0
         for b in blocks:
-            for nz, val in b.proposals:
+            for nz, val, _, _ in b.proposals:
                 if weights[j] > 0.0:
                     np.add.at(x, b.cols[nz], weights[j] * val)
                 j += 1
@@ -398,9 +401,6 @@ def solve_decomposed(
                 if b.row_duals is not None:
                     duals[rows] = b.row_duals
             outcome.row_duals = sign * duals / scale
-    if options.log_file is not None:
-        options.log_file.parent.mkdir(parents=True, exist_ok=True)
-        options.log_file.write_text(log)
     return assemble_result(
         program,
         original,
