@@ -29,7 +29,7 @@ from formulations.problems import (
 )
 from planner.data.loaders import load_dataset
 from planner.scenario import Scenario
-from planner.solve import SolveOptions, solve
+from planner.solver import SolveOptions, solve
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

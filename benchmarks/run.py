@@ -25,7 +25,7 @@ world
     A world-scale synthetic sourcing LP (200 countries x 600 sectors, 240 of them critical
     and incentivized, adversaries large in a third of the sectors, 5.4 M candidate links, a
     binding budget): build, then Dantzig-Wolfe over the sectors
-    (:func:`planner.solve.solve_decomposed`) and the monolithic LP (HiGHS interior point),
+    (:func:`planner.solver.solve_decomposed`) and the monolithic LP (HiGHS interior point),
     each in its own process; their objectives are compared.
 """
 
@@ -248,7 +248,7 @@ def _model(world: str, problem: str, objective: str | None = None):
 
 
 def work_solve(world: str, problem: str, backend: str, time_limit: float, lp_method: str) -> dict:
-    from planner.solve import SolveOptions, solve, solve_decomposed
+    from planner.solver import SolveOptions, solve, solve_decomposed
 
     model, build, rss0 = _model(world, problem)
     rss_build = window_peak_mb()
@@ -291,8 +291,8 @@ def work_frontier(world: str, problem: str, mode: str, points: int, time_limit: 
     import numpy as np
 
     from formulations.problems import build_model
-    from planner.frontier import frontier
-    from planner.solve import SolveOptions, solve
+    from planner.frontiers import frontier
+    from planner.solver import SolveOptions, solve
 
     ds = _dataset(world)
     sc = _scenario(world)
@@ -568,7 +568,7 @@ def versions() -> dict:
     import pulp
     import scipy
 
-    from planner.solve.highs import _new_highs
+    from planner.solver.highs import _new_highs
 
     h = _new_highs(highspy, quiet=True)
     return {

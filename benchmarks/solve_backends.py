@@ -20,7 +20,7 @@ import numpy as np
 from synthetic import sourcing_lp, synthetic_links
 
 import planner
-from planner.solve import SolveOptions, available_backends, solve
+from planner.solver import SolveOptions, available_backends, solve
 
 RESULTS = Path(__file__).parent / "results"
 

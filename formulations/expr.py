@@ -199,7 +199,7 @@ def add_rows(
 
     Constants of ``lhs`` move to the right-hand side. Rows without a variable are left out when
     they hold; a constant row that fails is kept (an empty row the solver reports as
-    infeasible, and that :func:`planner.solve.diagnose` can name). Nothing is added when no
+    infeasible, and that :func:`planner.solver.diagnosis` can name). Nothing is added when no
     row is left; the family then does not exist in the program.
     """
     rhs_all = np.broadcast_to(np.asarray(rhs, dtype=float), (lhs.n,)) - lhs.const

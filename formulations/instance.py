@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.dataset import ROW, Dataset
+from planner.errors import PlannerError
 from planner.scenario import TIERS, Scenario
 
 __all__ = [
@@ -33,8 +34,14 @@ RESTRICTED, INCENTIVIZED, OPEN = (TIERS.index(t) for t in ("restricted", "incent
 _I = np.int64
 
 
-class FormulationError(ValueError):
+class FormulationError(PlannerError, ValueError):
     """The scenario and dataset do not make a well-posed model; names the scenario key."""
+
+    prefix = "bad scenario: "
+
+    def cli_message(self, where: str | None = None) -> str:
+        """``bad scenario: FILE: message`` (the scenario does not fit the dataset)."""
+        return f"{self.prefix}{where + ': ' if where else ''}{self}"
 
     def __init__(self, key: str, problem: str):
         self.key, self.problem = key, problem

@@ -13,7 +13,7 @@ joint_milp         chosen              chosen
 ``build_model(dataset, scenario)`` picks the problem from ``coalition.choose_members`` and
 ``sectors.choose_tiers``; the four named functions fix what their problem fixes and build.
 Build, solve and interpret stay separate steps (as in PyPSA): a user may add rows to
-``model.program`` between :func:`build_model` and :func:`planner.solve.solve`.
+``model.program`` between :func:`build_model` and :func:`planner.solver.solve`.
 """
 
 from __future__ import annotations

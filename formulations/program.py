@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from planner.errors import PlannerError
+
 __all__ = [
     "ConstraintFamily",
     "Program",
@@ -34,7 +36,7 @@ __all__ = [
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class ProgramError(ValueError):
+class ProgramError(PlannerError, ValueError):
     """A block, family or objective was given inconsistent data."""
 
 

@@ -12,12 +12,15 @@ import platform
 import sys
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 3
-EXIT_SOLVER_ERROR = 4
-EXIT_NO_SOLUTION = 5
-EXIT_VERIFY_FAILED = 6
+from planner.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    EXIT_SOLVER_ERROR,
+    EXIT_VERIFY_FAILED,
+)
+
 WIDE_ROW_RATIO = 1e10  # within-row coefficient ratio above which a run warns
 
 
@@ -30,7 +33,7 @@ def _note(msg: str) -> None:
 
 
 def _status_code(status) -> int:
-    from planner.solve import Status
+    from planner.solver import Status
 
     if status in (Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE):
         return EXIT_OK
@@ -42,37 +45,17 @@ def _status_code(status) -> int:
 
 
 def _guard(func):
-    """Map the planner's exceptions to messages and exit codes."""
+    """Map the planner's exceptions to messages and exit codes (one place: each
+    :class:`~planner.errors.PlannerError` carries its exit code and prefix)."""
 
     def wrapped(args: argparse.Namespace) -> int:
-        from formulations.instance import FormulationError
-        from planner.data import DataError
-        from planner.runs import RunError
-        from planner.scenario import ScenarioError
-        from planner.solve import SolveError, SolverNotAvailableError
-        from planner.verify import VerifyError
+        from planner.errors import PlannerError
 
         try:
             return func(args)
-        except ScenarioError as exc:
-            _err(f"bad scenario: {exc}")
-            return EXIT_BAD_INPUT
-        except FormulationError as exc:  # the scenario does not fit the dataset
-            where = getattr(args, "scenario", None)
-            _err(f"bad scenario: {where + ': ' if where else ''}{exc}")
-            return EXIT_BAD_INPUT
-        except DataError as exc:
-            _err(f"invalid dataset:\n{exc}")
-            return EXIT_BAD_INPUT
-        except (RunError, VerifyError) as exc:
-            _err(str(exc))
-            return EXIT_BAD_INPUT
-        except SolverNotAvailableError as exc:
-            _err(str(exc))
-            return EXIT_SOLVER_ERROR
-        except SolveError as exc:
-            _err(f"solver failed: {exc}")
-            return EXIT_SOLVER_ERROR
+        except PlannerError as exc:
+            _err(exc.cli_message(getattr(args, "scenario", None)))
+            return exc.exit_code
         except ImportError as exc:
             _err(str(exc))
             return EXIT_BAD_INPUT
@@ -115,7 +98,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from planner.runs import load_scenario_dataset, run_scenario
-    from planner.solve import diagnose
+    from planner.solver import diagnose
 
     sc = _override(_load(args.scenario), args)
     out = (
@@ -174,7 +157,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_frontier(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from planner.frontier import frontier
+    from planner.frontiers import frontier
     from planner.runs import load_scenario_dataset, solve_options
 
     sc = _override(_load(args.scenario), args)
@@ -192,7 +175,7 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         df.to_csv(out / "frontier.csv", index=False, float_format="%.10g")
-        from planner.interpret.plots import HAVE_MATPLOTLIB, plot_frontier
+        from planner.interpreter.plots import HAVE_MATPLOTLIB, plot_frontier
 
         if HAVE_MATPLOTLIB:
             plot_frontier(df, out / "frontier.png")
@@ -242,7 +225,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     import scipy
 
     import planner
-    from planner.solve import available_backends
+    from planner.solver import available_backends
 
     print(f"coalition planner {planner.__version__}")
     print(f"python {platform.python_version()} on {platform.platform()}")
@@ -258,14 +241,11 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_guard
 def _cmd_data(args: argparse.Namespace) -> int:
-    from planner.data import DataError, load_dataset
+    from planner.data import load_dataset
 
-    try:
-        ds = load_dataset(args.path)
-    except DataError as exc:
-        print(f"error: invalid dataset:\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    ds = load_dataset(args.path)
     if args.action == "validate":
         report = ds.validate()
         print(report)

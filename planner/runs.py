@@ -28,9 +28,10 @@ from formulations.model import CoalitionModel
 from formulations.problems import build_model
 from planner.data.dataset import Dataset
 from planner.data.loaders import dataset_sha256, load_dataset
-from planner.interpret import Interpretation, interpret, write_report
+from planner.errors import PlannerError
+from planner.interpreter import Interpretation, interpret, write_report
 from planner.scenario import Scenario, load_scenario, scenario_to_toml
-from planner.solve import SolveOptions, SolveResult, solve
+from planner.solver import SolveOptions, SolveResult, solve
 
 __all__ = [
     "RunError",
@@ -46,7 +47,7 @@ FLOAT_FORMAT = "%.10g"
 TABLES = ("links", "domestic", "countries", "sectors", "capacity")
 
 
-class RunError(RuntimeError):
+class RunError(PlannerError, RuntimeError):
     """The run directory cannot be written (names the path and the reason)."""
 
 

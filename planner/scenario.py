@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from planner.errors import PlannerError
+
 __all__ = [
     "CoalitionConfig",
     "ConstraintSwitches",
@@ -31,8 +33,10 @@ __all__ = [
 ]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(PlannerError, ValueError):
     """A scenario key is unknown, of the wrong type or out of range; names key and source."""
+
+    prefix = "bad scenario: "
 
     def __init__(self, key: str, problem: str, source: str = "scenario"):
         self.key, self.problem, self.source = key, problem, source

@@ -241,13 +241,13 @@ def frontier_sweep(
 
     One dependency solve gives the lowest DI; then every target between the baseline and it is
     a ``cost`` scenario (objective.target) solved as its own run. Compare
-    :func:`planner.frontier.frontier`, which re-solves one built program instead.
+    :func:`planner.frontiers.frontier`, which re-solves one built program instead.
     """
     from dataclasses import replace
 
     from formulations.problems import build_model
     from planner.runs import load_scenario_dataset, solve_options
-    from planner.solve import solve
+    from planner.solver import solve
 
     n = points or base.objective.points
     ds = load_scenario_dataset(base)
@@ -266,7 +266,7 @@ def frontier_sweep(
 
 def plot_sweep(table: pd.DataFrame, key: str, path: str | Path) -> Path | None:
     """Dependency after and total cost against a numeric grid key (None without matplotlib)."""
-    from planner.interpret.plots import HAVE_MATPLOTLIB
+    from planner.interpreter.plots import HAVE_MATPLOTLIB
 
     if not HAVE_MATPLOTLIB or key not in table or "dependency_after" not in table:
         return None

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from planner.data.loaders import dataset_sha256
-from planner.interpret.metrics import dependency_index, pair_metrics
+from planner.errors import PlannerError
+from planner.interpreter.metrics import dependency_index, pair_metrics
 from planner.scenario import load_scenario
 
 __all__ = ["VerifyError", "VerifyReport", "verify_run"]
@@ -25,7 +26,7 @@ __all__ = ["VerifyError", "VerifyReport", "verify_run"]
 TOL = 1e-5  # relative to 1 + |right-hand side|
 
 
-class VerifyError(ValueError):
+class VerifyError(PlannerError, ValueError):
     """The run directory is incomplete or unreadable (names the file)."""
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formulations import Program
-from planner.solve import SolveOptions, available_backends
+from planner.solver import SolveOptions, available_backends
 
 # (backend, options) pairs: every backend, and PuLP with both solvers it can run here.
 _CASES = [

@@ -12,7 +12,7 @@ import pytest
 from formulations.problems import coalition_milp, joint_milp, sourcing_lp, tier_milp
 from planner.data.dataset import Dataset
 from planner.scenario import TIERS, Scenario
-from planner.solve import SolveOptions, Status, solve
+from planner.solver import SolveOptions, Status, solve
 from tests.tolerances import INTEGRAL_ATOL
 
 OPTS = SolveOptions(mip_gap=0.0, fixed_milp_duals=False)

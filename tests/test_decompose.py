@@ -7,7 +7,7 @@ import pytest
 from tolerances import DUAL_ATOL, OBJ_RTOL, VALUE_ATOL
 
 from formulations import Program
-from planner.solve import SolveOptions, Status, block_structure, solve, solve_decomposed
+from planner.solver import SolveOptions, Status, block_structure, solve, solve_decomposed
 
 
 def two_sectors(budget: float = 12.0, sense: str = "min") -> Program:

@@ -8,7 +8,7 @@ import pytest
 from formulations.problems import build_model
 from planner.data.loaders import load_dataset
 from planner.scenario import Scenario
-from planner.solve import SolveOptions, Status, solve
+from planner.solver import SolveOptions, Status, solve
 
 
 @pytest.fixture(scope="module")

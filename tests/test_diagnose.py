@@ -7,7 +7,7 @@ from conftest import wyndor
 from tolerances import RELAX_ATOL
 
 from formulations import Program
-from planner.solve import Status, diagnose
+from planner.solver import Status, diagnose
 
 
 def conflicting() -> Program:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from formulations.instance import FormulationError
-from planner.solve import Status
+from planner.solver import Status
 from tests.tiny import DI0, run, scenario, world
 from tests.tolerances import INTEGRAL_ATOL, OBJ_RTOL
 
@@ -351,7 +351,7 @@ def test_minimax_and_cost_objectives():
 # ---------------------------------------------------------------- every backend
 def test_tiny_answers_on_every_backend(backend_case):
     """The same hand answers from HiGHS, scipy and PuLP (CBC and HiGHS through PuLP)."""
-    from planner.solve import solve
+    from planner.solver import solve
 
     backend, opts = backend_case
     from formulations.problems import build_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.frontier import frontier
+from planner.frontiers import frontier
 from tests.tiny import DI0, scenario, world
 
 
@@ -23,7 +23,7 @@ def test_frontier_points(warm_start):
 
 
 def test_frontier_plot(tmp_path):
-    from planner.interpret.plots import plot_frontier
+    from planner.interpreter.plots import plot_frontier
 
     sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
     path = plot_frontier(frontier(world(), sc, points=3), tmp_path / "frontier.png")

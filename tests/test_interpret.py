@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from formulations.problems import sourcing_lp
-from planner.interpret import (
+from planner.interpreter import (
     compare,
     dependency_index,
     interpret,
@@ -115,7 +115,7 @@ def test_budget_sentence_on_the_shipped_data():
     of the sourcing LP (membership and tiers fixed) to 5 %."""
     from planner.data import load_dataset
     from planner.scenario import Scenario
-    from planner.solve import solve
+    from planner.solver import solve
 
     ds = load_dataset()
     sc = Scenario.from_dict({"name": "tight", "parameters": {"budget": 20000.0}})
@@ -142,7 +142,7 @@ def test_contributions_and_shapley():
 
 
 def test_shapley_efficiency_and_parallel_equals_serial():
-    from planner.solve import solve
+    from planner.solver import solve
     from tests.test_bruteforce import base, random_world
 
     ds = random_world(14, 5)
@@ -185,7 +185,7 @@ def test_report_on_the_default_scenario(tmp_path):
     from formulations.problems import build_model
     from planner.data import load_dataset
     from planner.scenario import Scenario
-    from planner.solve import SolveOptions, solve
+    from planner.solver import SolveOptions, solve
 
     ds = load_dataset()
     model = build_model(ds, Scenario(name="default"))

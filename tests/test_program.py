@@ -10,7 +10,7 @@ from test_solvers import facility
 from tolerances import OBJ_RTOL
 
 from formulations import Program, ProgramError
-from planner.solve import SolveOptions, Status, solve
+from planner.solver import SolveOptions, Status, solve
 
 
 def test_matrix_assembled_from_blocks():

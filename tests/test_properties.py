@@ -18,7 +18,7 @@ from formulations.instance import FormulationError
 from planner.data.dataset import Dataset
 from planner.runs import run_scenario
 from planner.scenario import Scenario, ScenarioError
-from planner.solve import Status, diagnose
+from planner.solver import Status, diagnose
 from planner.verify import verify_run
 
 CODES = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "ZZZ"]

@@ -27,7 +27,7 @@ from planner.cli import (
     main,
 )
 from planner.runs import RunError, run_scenario
-from planner.solve import (
+from planner.solver import (
     InaccurateSolutionWarning,
     SolveError,
     SolveOptions,
@@ -515,7 +515,7 @@ def test_run_reports_coefficient_ranges(tmp_path, data_dir):
 @pytest.fixture
 def sloppy_highs(monkeypatch):
     """HiGHS whose point is moved by 0.01: a violation the solve wrapper must catch."""
-    from planner.solve import highs
+    from planner.solver import highs
 
     original = highs.solve
 

@@ -10,7 +10,7 @@ from conftest import mixed_senses, wyndor
 from tolerances import DUAL_ATOL, INTEGRAL_ATOL, OBJ_RTOL, VALUE_ATOL
 
 from formulations import Program
-from planner.solve import SolveOptions, SolverNotAvailableError, Status, solve
+from planner.solver import SolveOptions, SolverNotAvailableError, Status, solve
 
 
 def test_lp_by_hand_values_duals_reduced_costs(backend_case):
@@ -196,7 +196,7 @@ def test_highs_prints_nothing_unless_verbose():
 def test_tiny_objective_is_scaled_and_unscaled(backend_case):
     """Costs of 1e-9 per unit (as DI per USD mn) still pick the cheaper column; objective and
     duals come back in the program's own units."""
-    from planner.solve.api import objective_scale
+    from planner.solver.api import objective_scale
 
     backend, opts = backend_case
     p = Program("tiny_costs")
@@ -214,7 +214,7 @@ def test_tiny_objective_is_scaled_and_unscaled(backend_case):
 def test_lp_warm_start_from_a_basis_after_a_rhs_change():
     """Wyndor with plant 3 capacity 18 -> 24: the warm re-solve starts from the old basis and
     reaches the hand optimum (door 4, window 6, objective 42), and HiGHS says it used it."""
-    from planner.solve import WarmStart
+    from planner.solver import WarmStart
 
     p = wyndor()
     first = solve(p, "highs", SolveOptions(scale_objective=False))
@@ -235,7 +235,7 @@ def test_session_updates_the_loaded_lp_in_place():
     """Wyndor kept loaded in HiGHS. Plant 3 capacity 18 -> 20: door 8/3, window 6, objective
     38, duals (0, 1.5, 1). Then profits (3, 1): door 4, window 4, objective 16, duals
     (1.5, 0, 0.5). Both by hand; one load for the three solves, each equal to a fresh solve."""
-    from planner.solve import SolverSession
+    from planner.solver import SolverSession
 
     opts = SolveOptions(scale_objective=False)
     p = wyndor()
@@ -261,7 +261,7 @@ def test_session_updates_the_loaded_lp_in_place():
 def test_session_reloads_when_the_matrix_changes_and_after_infeasibility():
     """A new row (window <= 3) reloads the model: door 4, window 3, objective 27. A negative
     capacity makes it infeasible; restoring it gives the optimum again."""
-    from planner.solve import SolverSession
+    from planner.solver import SolverSession
 
     opts = SolveOptions(scale_objective=False)
     p = wyndor()
@@ -294,7 +294,7 @@ def test_highs_thread_count_may_change_between_solves():
 def test_milp_warm_start_incumbent():
     """Market split stopped after 0.05 s: with a start point HiGHS always has an incumbent
     at least as good (all x = 0, s_plus = rhs: objective = the sum of the rhs)."""
-    from planner.solve import WarmStart
+    from planner.solver import WarmStart
 
     p = market_split()
     rhs = p.family("split").rhs.copy()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formulations.problems import build_model
-from planner.solve import SolveOptions, Status, solve
+from planner.solver import SolveOptions, Status, solve
 from tests.tiny import run, scenario, world
 from tests.tolerances import DUAL_ATOL, OBJ_RTOL
 

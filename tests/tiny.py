@@ -23,7 +23,7 @@ from formulations.model import CoalitionModel, Plan
 from formulations.problems import build_model
 from planner.data.dataset import Dataset
 from planner.scenario import Scenario
-from planner.solve import SolveOptions, SolveResult, solve
+from planner.solver import SolveOptions, SolveResult, solve
 
 FLOWS = [
     ("USA", "CHN", "S1", 100.0),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data import reference as ref
+from planner.errors import PlannerError
 
 RAW_FLOWS = "icio2022/icio2022_bilateral_intermediate_by_sector.csv.gz"
 RAW_OUTPUT = "icio2022/icio2022_output_by_country_sector.csv.gz"
@@ -34,7 +35,7 @@ ICIO_AGGREGATES = {"ROW", "MX1", "MX2", "CN1", "CN2"}
 EXPECTED_FILLS = {"regime": {"TWN", "BRN"}, "gdp": {"TWN"}, "row_class": {"BRN"}}
 
 
-class BuildError(RuntimeError):
+class BuildError(PlannerError, RuntimeError):
     """The raw files do not match what the build expects."""
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from planner.errors import PlannerError
+
 __all__ = ["DataError", "Issue", "ValidationReport"]
 
 ISO3_RE = re.compile(r"^[A-Z]{3}$")
@@ -37,8 +39,10 @@ class Issue:
         return f"{self.file}: column {self.column!r}: {self.problem}{where}"
 
 
-class DataError(ValueError):
+class DataError(PlannerError, ValueError):
     """A dataset file is missing, unreadable or invalid; ``issues`` lists every problem."""
+
+    prefix = "invalid dataset:\n"
 
     def __init__(self, issues: list[Issue] | Issue | str, file: str = "", column: str = ""):
         if isinstance(issues, str):

@@ -1,37 +1,6 @@
-"""The interpreter: a solved model back into tables, metrics, explanations, reports and plots.
+"""Deprecated path: the interpreter is :mod:`planner.interpreter` (``planner.interpret`` is the
+function)."""
 
-Reads the model's labels and the flow tables, never variable names::
+from planner._deprecated import forward
 
-    it = interpret(model, result)
-    it.summary(); it.tables["membership"]; it.tables["shadow_prices"]
-    write_report(it, "out/")
-"""
-
-from planner.interpret.compare import compare
-from planner.interpret.core import Interpretation, interpret
-from planner.interpret.explain import (
-    binding_constraints,
-    marginal_contributions,
-    money_step,
-    shadow_prices,
-    shapley_values,
-)
-from planner.interpret.metrics import dependency_index, pair_metrics
-from planner.interpret.report import html_report, markdown_report, summary_paragraph, write_report
-
-__all__ = [
-    "Interpretation",
-    "binding_constraints",
-    "compare",
-    "dependency_index",
-    "html_report",
-    "interpret",
-    "marginal_contributions",
-    "markdown_report",
-    "money_step",
-    "pair_metrics",
-    "shadow_prices",
-    "shapley_values",
-    "summary_paragraph",
-    "write_report",
-]
+forward(__name__, "planner.interpreter", "interpret")

@@ -1,37 +1,6 @@
-"""Solver wrapper: one ``solve`` entry over HiGHS (highspy), scipy and PuLP, plus diagnosis.
+"""Deprecated path: the solver wrapper is :mod:`planner.solver` (``planner.solve`` is the
+function)."""
 
-Knows nothing of trade: it reads a :class:`formulations.program.Program` and returns a
-:class:`SolveResult` keyed by the program's block and family labels.
-"""
+from planner._deprecated import forward
 
-from planner.solve.api import BACKENDS, SolverSession, available_backends, solve
-from planner.solve.decompose import BlockStructure, block_structure, solve_decomposed
-from planner.solve.diagnose import Diagnosis, diagnose
-from planner.solve.options import SolveOptions
-from planner.solve.result import (
-    InaccurateSolutionWarning,
-    SolveError,
-    SolveResult,
-    SolverNotAvailableError,
-    Status,
-    WarmStart,
-)
-
-__all__ = [
-    "BACKENDS",
-    "BlockStructure",
-    "Diagnosis",
-    "InaccurateSolutionWarning",
-    "SolveError",
-    "SolveOptions",
-    "SolveResult",
-    "SolverNotAvailableError",
-    "SolverSession",
-    "Status",
-    "WarmStart",
-    "available_backends",
-    "block_structure",
-    "diagnose",
-    "solve",
-    "solve_decomposed",
-]
+forward(__name__, "planner.solver", "solve")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from planner.interpret.core import Interpretation
+    from planner.interpreter.core import Interpretation
 
 __all__ = ["HAVE_MATPLOTLIB", "save_plots"]
 

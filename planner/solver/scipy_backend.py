@@ -12,9 +12,9 @@ import numpy as np
 import scipy
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import BackendOutcome, Status
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import BackendOutcome, Status
 
 NAME = "scipy"
 

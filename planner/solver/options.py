@@ -42,7 +42,7 @@ class SolveOptions:
         report duals (marked ``duals_kind = "fixed_milp"``).
     scale_objective : bool
         Scale the objective by a power of two when its largest coefficient is outside
-        [1e-2, 1e3] (see :func:`planner.solve.api.objective_scale`); results are unscaled.
+        [1e-2, 1e3] (see :func:`planner.solver.api.objective_scale`); results are unscaled.
     lp_method : {"auto", "simplex", "ipm"}
         LP algorithm for the ``highs`` and ``scipy`` backends (HiGHS's ``solver`` option;
         ``ipm`` runs the interior point method with crossover). Other backends ignore it.

@@ -21,7 +21,8 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from planner.solve.options import SolveOptions
+from planner.errors import EXIT_SOLVER_ERROR, PlannerError
+from planner.solver.options import SolveOptions
 
 __all__ = [
     "InaccurateSolutionWarning",
@@ -52,12 +53,18 @@ class Status(StrEnum):
         return self in (Status.OPTIMAL, Status.TIME_LIMIT_FEASIBLE)
 
 
-class SolveError(RuntimeError):
+class SolveError(PlannerError, RuntimeError):
     """The solver failed, or a result without a solution was used as if it had one."""
+
+    exit_code = EXIT_SOLVER_ERROR
+    prefix = "solver failed: "
 
 
 class SolverNotAvailableError(SolveError):
     """The requested backend or solver is not installed; the message names what to install."""
+
+    exit_code = EXIT_SOLVER_ERROR
+    prefix = ""
 
 
 class InaccurateSolutionWarning(UserWarning):
@@ -80,7 +87,7 @@ class WarmStart:
 
 @dataclass
 class BackendOutcome:
-    """What a backend hands back to :func:`planner.solve.solve` (internal)."""
+    """What a backend hands back to :func:`planner.solver.solve` (internal)."""
 
     status: Status
     solver_status: str

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from formulations.model import CoalitionModel, Plan
-from planner.interpret.explain import binding_constraints, shadow_prices
-from planner.interpret.metrics import dependency_index, pair_metrics, tag
-from planner.interpret.tables import build_tables
-from planner.solve import SolveResult
+from planner.interpreter.explain import binding_constraints, shadow_prices
+from planner.interpreter.metrics import dependency_index, pair_metrics, tag
+from planner.interpreter.tables import build_tables
+from planner.solver import SolveResult
 
 __all__ = ["Interpretation", "interpret"]
 
@@ -46,7 +46,7 @@ class Interpretation:
 
     def summary(self) -> str:
         """A paragraph a policy reader understands; every number is in :attr:`tables`."""
-        from planner.interpret.report import summary_paragraph
+        from planner.interpreter.report import summary_paragraph
 
         return summary_paragraph(self)
 

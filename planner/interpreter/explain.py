@@ -13,9 +13,9 @@ import pandas as pd
 from formulations.model import CoalitionModel, Plan
 from formulations.problems import sourcing_lp
 from planner.data.dataset import Dataset
-from planner.interpret.metrics import tag
+from planner.interpreter.metrics import tag
 from planner.scenario import Scenario
-from planner.solve import SolveOptions, SolveResult, Status, solve
+from planner.solver import SolveOptions, SolveResult, Status, solve
 
 __all__ = [
     "binding_constraints",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from planner.interpret.core import Interpretation
+    from planner.interpreter.core import Interpretation
 
 __all__ = ["fmt_money", "html_report", "markdown_report", "summary_paragraph", "write_report"]
 
@@ -166,7 +166,7 @@ def write_report(
     directory.mkdir(parents=True, exist_ok=True)
     figures: dict[str, Path] = {}
     if plots:
-        from planner.interpret.plots import HAVE_MATPLOTLIB, save_plots
+        from planner.interpreter.plots import HAVE_MATPLOTLIB, save_plots
 
         if HAVE_MATPLOTLIB:
             figures = save_plots(it, directory, frontier=frontier)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import BackendOutcome, SolverNotAvailableError, Status
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import BackendOutcome, SolverNotAvailableError, Status
 
 NAME = "pulp"
 

@@ -15,9 +15,9 @@ Phase 1 minimises artificial slacks on the linking rows (a positive optimum prov
 infeasible), phase 2 the objective. The Lagrangian bound ``z_master + sum_k min(0, rc_k)``
 brackets the optimum; the loop stops when the gap closes to ``gap`` (relative), so the answer
 is the LP optimum, not a heuristic. Each block stays loaded in HiGHS between iterations
-(:class:`planner.solve.highs.HighsSession`): only its costs change, so it hot-starts.
+(:class:`planner.solver.highs.HighsSession`): only its costs change, so it hot-starts.
 
-Like the rest of :mod:`planner.solve`, this knows nothing of trade: it reads a program's
+Like the rest of :mod:`planner.solver`, this knows nothing of trade: it reads a program's
 arrays and the names of its linking families.
 """
 
@@ -34,11 +34,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from formulations.program import Program
-from planner.solve import highs
-from planner.solve.api import _numerics, _numerics_text, assemble_result, objective_scale
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import BackendOutcome, SolveError, SolveResult, Status
+from planner.solver import highs
+from planner.solver.api import _numerics, _numerics_text, assemble_result, objective_scale
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import BackendOutcome, SolveError, SolveResult, Status
 
 __all__ = ["BlockStructure", "block_structure", "solve_decomposed"]
 
@@ -195,7 +195,7 @@ def solve_decomposed(
     Returns
     -------
     SolveResult
-        As :func:`planner.solve.solve` returns, with ``backend`` ``"highs"``, the solver
+        As :func:`planner.solver.solve` returns, with ``backend`` ``"highs"``, the solver
         name ``"HiGHS (Dantzig-Wolfe)"``, duals of every row (linking rows from the master,
         block rows from the last pricing) and the iterations in the log.
 

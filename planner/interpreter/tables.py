@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.model import CoalitionModel, Plan
-from planner.interpret.metrics import tag
+from planner.interpreter.metrics import tag
 
 __all__ = ["build_tables"]
 

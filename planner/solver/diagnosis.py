@@ -16,10 +16,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from formulations.program import Program
-from planner.solve.api import backend_module
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import Status
+from planner.solver.api import backend_module
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import Status
 
 __all__ = ["Diagnosis", "diagnose"]
 

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from formulations.program import Program
-from planner.solve import highs, pulp_backend, scipy_backend
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import (
+from planner.solver import highs, pulp_backend, scipy_backend
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import (
     BackendOutcome,
     InaccurateSolutionWarning,
     SolveError,

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from planner.interpret.metrics import tag
+from planner.interpreter.metrics import tag
 
 if TYPE_CHECKING:
-    from planner.interpret.core import Interpretation
+    from planner.interpreter.core import Interpretation
 
 __all__ = ["compare"]
 

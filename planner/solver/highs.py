@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.solve.arrays import ProgramArrays
-from planner.solve.options import SolveOptions
-from planner.solve.result import BackendOutcome, SolverNotAvailableError, Status, WarmStart
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.result import BackendOutcome, SolverNotAvailableError, Status, WarmStart
 
 NAME = "highs"
 
@@ -356,4 +356,4 @@ def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:
         h.setBasis(start.basis)
 
 
-Session = HighsSession  # what planner.solve.SolverSession keeps for this backend
+Session = HighsSession  # what planner.solver.SolverSession keeps for this backend

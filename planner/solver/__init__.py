@@ -1,0 +1,37 @@
+"""Solver wrapper: one ``solve`` entry over HiGHS (highspy), scipy and PuLP, plus diagnosis.
+
+Knows nothing of trade: it reads a :class:`formulations.program.Program` and returns a
+:class:`SolveResult` keyed by the program's block and family labels.
+"""
+
+from planner.solver.api import BACKENDS, SolverSession, available_backends, solve
+from planner.solver.decompose import BlockStructure, block_structure, solve_decomposed
+from planner.solver.diagnosis import Diagnosis, diagnose
+from planner.solver.options import SolveOptions
+from planner.solver.result import (
+    InaccurateSolutionWarning,
+    SolveError,
+    SolveResult,
+    SolverNotAvailableError,
+    Status,
+    WarmStart,
+)
+
+__all__ = [
+    "BACKENDS",
+    "BlockStructure",
+    "Diagnosis",
+    "InaccurateSolutionWarning",
+    "SolveError",
+    "SolveOptions",
+    "SolveResult",
+    "SolverNotAvailableError",
+    "SolverSession",
+    "Status",
+    "WarmStart",
+    "available_backends",
+    "block_structure",
+    "diagnose",
+    "solve",
+    "solve_decomposed",
+]
