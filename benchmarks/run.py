@@ -146,10 +146,10 @@ def _scipy_assembly(links):
 
     n = len(links)
     v = links["value"].to_numpy()
-    from benchmarks.synthetic import _group
+    from benchmarks.synthetic import group_rows
 
     imp, exp, sec = (links[c].to_numpy() for c in ("importer", "exporter", "sector"))
-    dem, cap = _group(imp, sec)[1], _group(exp, sec)[1]
+    dem, cap = group_rows(imp, sec)[1], group_rows(exp, sec)[1]
     n_dem = int(dem.max()) + 1
     rows = np.concatenate([dem, n_dem + cap])
     cols = np.concatenate([np.arange(n), np.arange(n)])
@@ -568,9 +568,7 @@ def versions() -> dict:
     import pulp
     import scipy
 
-    from planner.solver.highs import _new_highs
-
-    h = _new_highs(highspy, quiet=True)
+    h = highspy.Highs()
     return {
         "python": platform.python_version(),
         "numpy": numpy.__version__,

@@ -42,7 +42,7 @@ def synthetic_links(n_links: int, seed: int = 0) -> pd.DataFrame:
     return links
 
 
-def _group(a: np.ndarray, b: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+def group_rows(a: np.ndarray, b: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct (a, b) pairs of non-negative integer codes and each row's pair number: one
     1-D ``np.unique`` on ``a * (max b + 1) + b`` (several times faster than ``axis=0``)."""
     nb = int(b.max()) + 1 if len(b) else 1
@@ -58,7 +58,7 @@ def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
     p = Program("synthetic_sourcing")
     idx = pd.MultiIndex.from_frame(links[["importer", "exporter", "sector"]])
     f = p.add_variables("f", idx, description="imports")
-    dem_key, dem_row = _group(links["importer"].to_numpy(), links["sector"].to_numpy())
+    dem_key, dem_row = group_rows(links["importer"].to_numpy(), links["sector"].to_numpy())
     demand = np.bincount(dem_row.ravel(), weights=links["value"].to_numpy())
     p.add_constraints(
         "demand",
@@ -69,7 +69,7 @@ def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
         "==",
         demand,
     )
-    cap_key, cap_row = _group(links["exporter"].to_numpy(), links["sector"].to_numpy())
+    cap_key, cap_row = group_rows(links["exporter"].to_numpy(), links["sector"].to_numpy())
     exports = np.bincount(cap_row.ravel(), weights=links["value"].to_numpy())
     p.add_constraints(
         "capacity",

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from formulations.expr import Expr
-from formulations.instance import INCENTIVIZED, OPEN, RESTRICTED, Instance
+from formulations.instance import Instance
 from formulations.program import Program, VarKind
-from planner.scenario import TIERS
+from formulations.sets import INCENTIVIZED, OPEN, RESTRICTED, TIERS
 
 __all__ = ["SYMBOLS", "ModelBuilder"]
 
@@ -30,7 +30,7 @@ SYMBOLS: dict[str, str] = {
     "P": "Instance.candidate",
     "N": "scenario.coalition.anchors (Instance.full_fixed == 1)",
     "S": "Instance.sectors",
-    "K": "planner.scenario.TIERS",
+    "K": "formulations.sets.TIERS",
     "Phi": "Instance.focal",
     "F0": "Instance.links.baseline",
     "D": "Instance.demand",

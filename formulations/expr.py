@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from formulations.program import Program, Sense
+from formulations.program import SENSE_CODES, Program, Sense, constant_rows_fail
 
 __all__ = ["Expr", "add_rows"]
 
@@ -205,15 +205,9 @@ def add_rows(
     rhs_all = np.broadcast_to(np.asarray(rhs, dtype=float), (lhs.n,)) - lhs.const
     mask = np.ones(lhs.n, bool) if keep is None else np.asarray(keep, bool).copy()
     live = lhs.has_terms()
-    tol = 1e-9 * (1.0 + np.abs(rhs_all))
     s = Sense(sense)
-    if s is Sense.LE:
-        ok = 0.0 <= rhs_all + tol
-    elif s is Sense.GE:
-        ok = 0.0 >= rhs_all - tol
-    else:
-        ok = np.abs(rhs_all) <= tol
-    mask &= live | ~ok
+    fails = constant_rows_fail(np.int8(SENSE_CODES[s]), rhs_all)
+    mask &= live | fails
     if not mask.any():
         return
     new_id = np.full(lhs.n, -1, dtype=_I)

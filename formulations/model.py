@@ -17,7 +17,7 @@ from formulations.expr import Expr
 from formulations.instance import Instance
 from formulations.objectives import TARGET_FAMILY
 from formulations.program import Program
-from planner.scenario import TIERS
+from formulations.sets import ROLES, TIERS
 
 __all__ = ["PROBLEMS", "CoalitionModel", "Plan"]
 
@@ -126,7 +126,7 @@ class CoalitionModel:
 
     def dependency_measure(self) -> str:
         """Name of the DI expression the objective uses (direct or effective)."""
-        eff = self.instance.scenario.constraints.indirect_exposure
+        eff = self.instance.effective_objective
         return "effective_dependency_index" if eff else "dependency_index"
 
     def baseline_dependency_index(self) -> float:
@@ -164,164 +164,186 @@ class CoalitionModel:
             raise ValueError(
                 f"x has shape {x.shape}; the program has {self.program.n_variables} columns"
             )
-        C, S = inst.countries, inst.sectors
-        nC, nS = len(C), len(S)
+        nC = inst.n_countries
         y = np.round(ex["full_member"].value(x), 6)
         z = np.round(ex["associate"].value(x), 6)
-        roles = np.where(
-            inst.adversary,
-            "adversary",
-            np.where(y > 0.5, "member", np.where(z > 0.5, "associate", "outside")),
-        )
-        roles_s = _tag(pd.Series(roles, index=C, name="role"), "role", "")
-        tier_vals = np.stack([ex[f"tier_{t}"].value(x) for t in TIERS], axis=1)  # (nS, 3)
-        tiers = _tag(
-            pd.Series(np.array(TIERS)[tier_vals.argmax(axis=1)], index=S, name="tier"),
-            "tier",
-            "",
-        )
-
-        lk = inst.links
         flow = np.maximum(ex["flow"].value(x), 0.0)
-        # pi[j,s] = p_s (1 - beta) from coalition suppliers, p_s otherwise (by the roles chosen)
-        pa = inst.scenario.parameters
-        in_coalition = (y > 0.5) | (z > 0.5)
-        unit = inst.premium[lk.sector] * (1.0 - pa.barrier_cut * in_coalition[lk.exporter])
-        if pa.ally_shoring:
-            unit = inst.premium[lk.sector] * (1.0 - pa.barrier_cut)
-        planned = pd.DataFrame(
-            {
-                "importer": C[lk.importer],
-                "exporter": C[lk.exporter],
-                "sector": S[lk.sector],
-                "baseline": lk.baseline,
-                "optimized": flow,
-                "unit_cost": unit,
-            }
-        )
-        # unplanned candidate importers keep their baseline
-        fi, fe, fs, fv = inst.flow_codes
-        unplanned = inst.candidate[fi] & ~inst.planned_pair[fi * nS + fs]
-        rest = pd.DataFrame(
-            {
-                "importer": C[fi[unplanned]],
-                "exporter": C[fe[unplanned]],
-                "sector": S[fs[unplanned]],
-                "baseline": fv[unplanned],
-                "optimized": fv[unplanned],
-                "unit_cost": inst.premium[fs[unplanned]],
-            }
-        )
-        links = pd.concat([planned, rest], ignore_index=True)
-        links = links[(links["baseline"] > 0) | (links["optimized"] > 1e-9)]
-        links = links.sort_values(["importer", "exporter", "sector"], ignore_index=True)
-        links = _tag(links, "links", "USD mn")
-
-        pairs = inst.pair_index()
-        q = ex["reshoring"].value(x)
-        pp = inst.planned_pair
-        domestic = pd.DataFrame(
-            {
-                "importer": pairs.get_level_values(0)[pp],
-                "sector": pairs.get_level_values(1)[pp],
-                "optimized": q[pp],
-                "unit_cost": np.tile(inst.reshoring_cost, nC)[pp],
-            }
-        )
-        domestic = _tag(
-            domestic[domestic["optimized"] > 1e-9].reset_index(drop=True), "domestic", "USD mn"
-        )
-        e = ex["investment"].value(x)
-        on = e > 1e-9
-        investment = _tag(
-            pd.DataFrame(
-                {
-                    "exporter": pairs.get_level_values(0)[on],
-                    "sector": pairs.get_level_values(1)[on],
-                    "optimized": e[on],
-                    "unit_cost": np.tile(inst.investment_cost, nC)[on],
-                }
-            ),
-            "investment",
-            "USD mn",
-        )
+        unit = _plan_unit_cost(inst, (y > 0.5) | (z > 0.5))
+        q, e, g = (ex[k].value(x) for k in ("reshoring", "investment", "partnership"))
         lost = ex["lost_exports"].value(x)
-        change = np.bincount(
-            lk.exporter * nS + lk.sector, weights=flow - lk.baseline, minlength=nC * nS
-        )
-        used = inst.exports.ravel() + change - lost
-        cap = inst.capacity.ravel() + e
-        has = (cap > 0) | (used > 1e-9)
-        capacity = _tag(
-            pd.DataFrame(
-                {
-                    "exporter": pairs.get_level_values(0)[has],
-                    "sector": pairs.get_level_values(1)[has],
-                    "capacity": cap[has],
-                    "used": used[has],
-                }
-            ),
-            "capacity",
-            "USD mn",
-        )
-        dependency = _tag(
-            pd.DataFrame(
-                {
-                    "before": inst.baseline_dependency(),
-                    "after": ex["dependency"].value(x),
-                    "effective_before": inst.baseline_dependency(effective=True),
-                    "effective_after": ex["effective_dependency"].value(x),
-                    "weight": inst.gdp_weight,
-                },
-                index=C,
-            ),
-            "dependency",
-            "share",
-        )
-        # costs of what the plan buys: the net increase on each link (a solver may leave an
-        # increase and a decrease on one link when the objective does not price them)
-        sourcing = float((unit * np.maximum(flow - lk.baseline, 0.0)).sum())
-        reshoring = float((ex["reshoring"].value(x) * np.tile(inst.reshoring_cost, nC)).sum())
-        inv = float(ex["investment_cost"].value(x)[0])
-        totals = {
-            "dependency_before": float(ex["dependency_index"].const[0]),
-            "dependency_after": float(ex["dependency_index"].value(x)[0]),
-            "effective_dependency_before": float(ex["effective_dependency_index"].const[0]),
-            "effective_dependency_after": float(ex["effective_dependency_index"].value(x)[0]),
-            "total_cost": sourcing + reshoring + inv,
-            "sourcing_cost": sourcing,
-            "reshoring_cost": reshoring,
-            "investment_cost": inv,
-            "lost_exports": float(lost.sum()),
-            "budget": float(inst.scenario.parameters.budget),
-        }
-        g = ex["partnership"].value(x)
-        on = g > 1e-9
-        partnership = _tag(
-            pd.DataFrame(
-                {
-                    "importer": pairs.get_level_values(0)[on],
-                    "sector": pairs.get_level_values(1)[on],
-                    "optimized": g[on],
-                    "unit_cost": inst.scenario.parameters.leveraging_cost,
-                }
-            ),
+        partnership = _pair_table(
+            inst,
             "partnership",
-            "USD mn",
+            "importer",
+            g > 1e-9,
+            optimized=g,
+            unit_cost=inst.scenario.parameters.leveraging_cost,
         )
-        totals["partnership_cost"] = float(
-            (partnership["optimized"] * partnership["unit_cost"]).sum()
-        )
-        totals["total_cost"] += totals["partnership_cost"]
         return Plan(
-            roles_s,
-            tiers,
-            links,
-            domestic,
-            investment,
-            capacity,
-            dependency,
-            totals,
-            x,
-            partnership,
+            roles=_roles(inst, y, z),
+            tiers=_tiers(inst, ex, x),
+            links=_links_table(inst, flow, unit),
+            domestic=_pair_table(
+                inst,
+                "domestic",
+                "importer",
+                inst.planned_pair & (q > 1e-9),
+                optimized=q,
+                unit_cost=np.tile(inst.reshoring_cost, nC),
+            ),
+            investment=_pair_table(
+                inst,
+                "investment",
+                "exporter",
+                e > 1e-9,
+                optimized=e,
+                unit_cost=np.tile(inst.investment_cost, nC),
+            ),
+            capacity=_capacity_table(inst, flow, e, lost),
+            dependency=_dependency_table(inst, ex, x),
+            totals=_totals(inst, ex, x, unit, flow, lost, partnership),
+            x=x,
+            partnership=partnership,
         )
+
+
+def _plan_unit_cost(inst: Instance, in_coalition: np.ndarray) -> np.ndarray:
+    """pi per link: p_s (1 - beta) from coalition suppliers, p_s otherwise (roles chosen)."""
+    pa, lk = inst.scenario.parameters, inst.links
+    if pa.ally_shoring:
+        return inst.premium[lk.sector] * (1.0 - pa.barrier_cut)
+    return inst.premium[lk.sector] * (1.0 - pa.barrier_cut * in_coalition[lk.exporter])
+
+
+def _roles(inst: Instance, y: np.ndarray, z: np.ndarray) -> pd.Series:
+    """Each country's role in :data:`~formulations.sets.ROLES`."""
+    member, associate, outside, adversary = ROLES
+    roles = np.where(
+        inst.adversary,
+        adversary,
+        np.where(y > 0.5, member, np.where(z > 0.5, associate, outside)),
+    )
+    return _tag(pd.Series(roles, index=inst.countries, name="role"), "role", "")
+
+
+def _tiers(inst: Instance, ex: dict[str, Expr], x: np.ndarray) -> pd.Series:
+    """Each sector's tier (the largest of its three indicators)."""
+    tier_vals = np.stack([ex[f"tier_{t}"].value(x) for t in TIERS], axis=1)  # (nS, 3)
+    tiers = np.array(TIERS)[tier_vals.argmax(axis=1)]
+    return _tag(pd.Series(tiers, index=inst.sectors, name="tier"), "tier", "")
+
+
+def _link_frame(
+    inst: Instance,
+    i: np.ndarray,
+    j: np.ndarray,
+    s: np.ndarray,
+    baseline: np.ndarray,
+    optimized: np.ndarray,
+    unit_cost: np.ndarray,
+) -> pd.DataFrame:
+    """importer, exporter, sector, baseline, optimized, unit_cost of links given by codes."""
+    C, S = inst.countries, inst.sectors
+    return pd.DataFrame(
+        {
+            "importer": C[i],
+            "exporter": C[j],
+            "sector": S[s],
+            "baseline": baseline,
+            "optimized": optimized,
+            "unit_cost": unit_cost,
+        }
+    )
+
+
+def _links_table(inst: Instance, flow: np.ndarray, unit: np.ndarray) -> pd.DataFrame:
+    """Candidate links with the plan's flows, and unplanned candidate importers' baseline."""
+    lk = inst.links
+    planned = _link_frame(inst, lk.importer, lk.exporter, lk.sector, lk.baseline, flow, unit)
+    fi, fe, fs, fv = inst.flow_codes
+    kept = inst.candidate[fi] & ~inst.planned_pair[fi * inst.n_sectors + fs]
+    rest = _link_frame(
+        inst, fi[kept], fe[kept], fs[kept], fv[kept], fv[kept], inst.premium[fs[kept]]
+    )
+    links = pd.concat([planned, rest], ignore_index=True)
+    links = links[(links["baseline"] > 0) | (links["optimized"] > 1e-9)]
+    links = links.sort_values(["importer", "exporter", "sector"], ignore_index=True)
+    return _tag(links, "links", "USD mn")
+
+
+def _pair_table(
+    inst: Instance, name: str, who: str, keep: np.ndarray, **columns: np.ndarray | float
+) -> pd.DataFrame:
+    """The country-sector pairs where ``keep`` holds: ``who`` (the country), sector, columns.
+
+    Array columns are given over all pairs (``c * nS + s``); a number is the same in every row.
+    """
+    pairs = inst.pair_index()
+    data = {who: pairs.get_level_values(0)[keep], "sector": pairs.get_level_values(1)[keep]}
+    for col, v in columns.items():
+        data[col] = v[keep] if isinstance(v, np.ndarray) else v
+    return _tag(pd.DataFrame(data), name, "USD mn")
+
+
+def _capacity_table(
+    inst: Instance, flow: np.ndarray, e: np.ndarray, lost: np.ndarray
+) -> pd.DataFrame:
+    """Capacity and sales after the plan (incl. unplanned importers) per exporter-sector."""
+    lk = inst.links
+    change = np.bincount(
+        lk.exporter * inst.n_sectors + lk.sector, weights=flow - lk.baseline, minlength=inst.n_pairs
+    )
+    used = inst.exports.ravel() + change - lost
+    cap = inst.capacity.ravel() + e
+    has = (cap > 0) | (used > 1e-9)
+    return _pair_table(inst, "capacity", "exporter", has, capacity=cap, used=used)
+
+
+def _dependency_table(inst: Instance, ex: dict[str, Expr], x: np.ndarray) -> pd.DataFrame:
+    """Per country: dependency before and after, direct and effective, and its weight."""
+    dependency = pd.DataFrame(
+        {
+            "before": inst.baseline_dependency(),
+            "after": ex["dependency"].value(x),
+            "effective_before": inst.baseline_dependency(effective=True),
+            "effective_after": ex["effective_dependency"].value(x),
+            "weight": inst.gdp_weight,
+        },
+        index=inst.countries,
+    )
+    return _tag(dependency, "dependency", "share")
+
+
+def _totals(
+    inst: Instance,
+    ex: dict[str, Expr],
+    x: np.ndarray,
+    unit: np.ndarray,
+    flow: np.ndarray,
+    lost: np.ndarray,
+    partnership: pd.DataFrame,
+) -> dict[str, float]:
+    """Headline numbers: dependency before and after, the costs, lost exports, the budget."""
+    lk = inst.links
+    # costs of what the plan buys: the net increase on each link (a solver may leave an
+    # increase and a decrease on one link when the objective does not price them)
+    sourcing = float((unit * np.maximum(flow - lk.baseline, 0.0)).sum())
+    reshoring = float(
+        (ex["reshoring"].value(x) * np.tile(inst.reshoring_cost, inst.n_countries)).sum()
+    )
+    inv = float(ex["investment_cost"].value(x)[0])
+    totals = {
+        "dependency_before": float(ex["dependency_index"].const[0]),
+        "dependency_after": float(ex["dependency_index"].value(x)[0]),
+        "effective_dependency_before": float(ex["effective_dependency_index"].const[0]),
+        "effective_dependency_after": float(ex["effective_dependency_index"].value(x)[0]),
+        "total_cost": sourcing + reshoring + inv,
+        "sourcing_cost": sourcing,
+        "reshoring_cost": reshoring,
+        "investment_cost": inv,
+        "lost_exports": float(lost.sum()),
+        "budget": float(inst.scenario.parameters.budget),
+    }
+    totals["partnership_cost"] = float((partnership["optimized"] * partnership["unit_cost"]).sum())
+    totals["total_cost"] += totals["partnership_cost"]
+    return totals

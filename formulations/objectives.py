@@ -27,8 +27,9 @@ TARGET_FAMILY = "dependency_target"
 
 
 def dependency_measure(b: ModelBuilder) -> tuple[Expr, Expr]:
-    """(DI, per-country dependency) the objective uses: effective with indirect exposure on."""
-    key = "effective_dependency" if b.scenario.constraints.indirect_exposure else "dependency"
+    """(DI, per-country dependency) the objective uses: effective or direct, by the
+    scenario's exposure measure (``parameters.exposure``)."""
+    key = "effective_dependency" if b.inst.effective_objective else "dependency"
     return b.x[f"{key}_index"], b.x[key]
 
 
@@ -75,7 +76,7 @@ def set_objective(b: ModelBuilder, kind: str, target: float | None = None) -> No
             np.arange(inst.n_countries),
             np.full(inst.n_countries, blk.columns[0]),
         )
-        effective = b.scenario.constraints.indirect_exposure
+        effective = inst.effective_objective
         big_m = np.ones(inst.n_countries) if effective else inst.baseline_dependency()
         y = b.x["full_member"]
         keep = inst.focal & inst.candidate & ~fixed_at(y, 0.0)
@@ -96,7 +97,7 @@ def set_objective(b: ModelBuilder, kind: str, target: float | None = None) -> No
                 b.scenario.objective.target
                 if kind == "cost"
                 else float(
-                    b.inst.baseline_dependency(b.scenario.constraints.indirect_exposure)
+                    b.inst.baseline_dependency(b.inst.effective_objective)
                     @ b.inst.gdp_weight
                 )
             )

@@ -86,7 +86,6 @@ def build_model(
     """
     t0 = time.perf_counter()
     kind = objective or scenario.objective.kind
-    scenario.check()
     inst = build_instance(dataset, scenario)
     problem = problem_of(scenario)
     b = ModelBuilder(inst, name=f"{scenario.name}-{problem}")

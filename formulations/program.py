@@ -25,12 +25,15 @@ import scipy.sparse as sp
 from planner.errors import PlannerError
 
 __all__ = [
+    "SENSE_CODES",
     "ConstraintFamily",
     "Program",
     "ProgramError",
     "Sense",
     "VarKind",
     "VariableBlock",
+    "constant_rows_fail",
+    "row_bounds_from_senses",
 ]
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -56,9 +59,60 @@ class Sense(StrEnum):
     GE = ">="
 
 
-# Per-row sense codes kept in numpy arrays: -1 for <=, 0 for ==, +1 for >=.
-_SENSE_CODE = {Sense.LE: -1, Sense.EQ: 0, Sense.GE: 1}
+SENSE_CODES: dict[Sense, int] = {Sense.LE: -1, Sense.EQ: 0, Sense.GE: 1}
+"""Per-row sense codes kept in numpy arrays: -1 for ``<=``, 0 for ``==``, +1 for ``>=``."""
+_SENSE_CODE = SENSE_CODES
 _CODE_SENSE = {v: k for k, v in _SENSE_CODE.items()}
+
+
+def row_bounds_from_senses(
+    sense_codes: np.ndarray, rhs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row activity bounds from sense codes and right-hand sides.
+
+    Parameters
+    ----------
+    sense_codes : numpy.ndarray
+        -1 for ``<=``, 0 for ``==``, +1 for ``>=`` per row.
+    rhs : numpy.ndarray
+        Right-hand side per row.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        ``lower <= A x <= upper`` as solvers such as HiGHS take them (``-inf``/``inf`` for
+        the open side of an inequality).
+    """
+    lower = np.where(sense_codes >= 0, rhs, -np.inf)
+    upper = np.where(sense_codes <= 0, rhs, np.inf)
+    return lower, upper
+
+
+def constant_rows_fail(sense_codes: np.ndarray, rhs: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Which rows without variables cannot hold: ``0 <sense> rhs`` is false.
+
+    Parameters
+    ----------
+    sense_codes : numpy.ndarray
+        -1 for ``<=``, 0 for ``==``, +1 for ``>=`` per row (broadcast against ``rhs``).
+    rhs : numpy.ndarray
+        Right-hand side per row (constants of the left-hand side already moved over).
+    tol : float
+        Relative tolerance: a row fails when it misses by more than ``tol * (1 + |rhs|)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask, True where the constant row fails.
+    """
+    rhs = np.asarray(rhs, dtype=float)
+    sense_codes = np.broadcast_to(np.asarray(sense_codes), rhs.shape)
+    t = tol * (1.0 + np.abs(rhs))
+    return (
+        ((sense_codes < 0) & (rhs < -t))
+        | ((sense_codes > 0) & (rhs > t))
+        | ((sense_codes == 0) & (np.abs(rhs) > t))
+    )
 
 
 def _check_name(kind: str, name: str) -> None:
@@ -67,6 +121,13 @@ def _check_name(kind: str, name: str) -> None:
             f"{kind} name {name!r} is not valid: "
             "use letters, digits and '_', starting with a letter"
         )
+
+
+def _check_new_name(kind: str, name: str, existing: dict[str, object]) -> None:
+    """A valid name that ``existing`` does not hold yet (ProgramError otherwise)."""
+    _check_name(kind, name)
+    if name in existing:
+        raise ProgramError(f"{kind} {name!r} exists already")
 
 
 def _to_index(labels: pd.Index | Sequence | int) -> pd.Index:
@@ -101,13 +162,33 @@ def _broadcast(value: float | np.ndarray | Sequence[float], n: int, what: str) -
 
 
 @dataclass(frozen=True, eq=False)
-class VariableBlock:
+class _LabelledRange:
+    """A named, contiguous range of columns or rows, one label each, starting at ``offset``."""
+
+    name: str
+    labels: pd.Index
+    offset: int
+
+    @property
+    def size(self) -> int:
+        """Number of labels (variables of a block, rows of a family)."""
+        return len(self.labels)
+
+    def _positions(self) -> np.ndarray:
+        return np.arange(self.offset, self.offset + self.size, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class VariableBlock(_LabelledRange):
     """A named block of variables with one label per column.
+
+    Made by :meth:`Program.add_variables`; its columns are ``offset .. offset + size - 1``.
 
     Attributes
     ----------
     name : str
-        Block name, e.g. ``"f"``.
+        Block name, e.g. ``"f"`` (letters, digits and ``_``, starting with a letter; unique
+        in its program).
     labels : pandas.Index
         One label per variable (a MultiIndex for tuples such as importer, exporter, sector).
     offset : int
@@ -120,9 +201,6 @@ class VariableBlock:
         Plain-language meaning and unit, carried to result tables.
     """
 
-    name: str
-    labels: pd.Index
-    offset: int
     lower: np.ndarray
     upper: np.ndarray
     kind: VarKind
@@ -130,14 +208,9 @@ class VariableBlock:
     unit: str = ""
 
     @property
-    def size(self) -> int:
-        """Number of variables in the block."""
-        return len(self.labels)
-
-    @property
     def columns(self) -> np.ndarray:
         """Global column indices of the block, in label order."""
-        return np.arange(self.offset, self.offset + self.size, dtype=np.int64)
+        return self._positions()
 
     def locate(self, labels: pd.Index | Sequence) -> np.ndarray:
         """Global columns of the given labels.
@@ -166,7 +239,7 @@ class VariableBlock:
 
 
 @dataclass(frozen=True, eq=False)
-class ConstraintFamily:
+class ConstraintFamily(_LabelledRange):
     """A named family of constraint rows with one label per row.
 
     Attributes
@@ -185,22 +258,14 @@ class ConstraintFamily:
         Plain-language meaning (used in explanations).
     """
 
-    name: str
-    labels: pd.Index
-    offset: int
     sense_codes: np.ndarray
     rhs: np.ndarray
     description: str = ""
 
     @property
-    def size(self) -> int:
-        """Number of rows in the family."""
-        return len(self.labels)
-
-    @property
     def rows(self) -> np.ndarray:
         """Global row indices of the family, in label order."""
-        return np.arange(self.offset, self.offset + self.size, dtype=np.int64)
+        return self._positions()
 
     def senses(self) -> list[Sense]:
         """Sense of each row as :class:`Sense` values."""
@@ -326,9 +391,7 @@ class Program:
         -------
         VariableBlock
         """
-        _check_name("variable block", name)
-        if name in self._blocks:
-            raise ProgramError(f"variable block {name!r} exists already")
+        _check_new_name("variable block", name, self._blocks)
         kind = VarKind(kind)
         index = _as_index(labels, f"variable block {name!r}")
         n = len(index)
@@ -386,9 +449,7 @@ class Program:
         -------
         ConstraintFamily
         """
-        _check_name("constraint family", name)
-        if name in self._families:
-            raise ProgramError(f"constraint family {name!r} exists already")
+        _check_new_name("constraint family", name, self._families)
         index = _as_index(labels, f"constraint family {name!r}")
         n = len(index)
         r = np.asarray(rows, dtype=np.int64).ravel()
@@ -557,11 +618,7 @@ class Program:
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Row activity bounds ``(lower, upper)`` as solvers such as HiGHS take them."""
-        codes = self.sense_codes()
-        b = self.rhs()
-        lower = np.where(codes >= 0, b, -np.inf)
-        upper = np.where(codes <= 0, b, np.inf)
-        return lower, upper
+        return row_bounds_from_senses(self.sense_codes(), self.rhs())
 
     # ------------------------------------------------------------------ mapping back
     def column_owner(self, cols: np.ndarray | Iterable[int]) -> pd.DataFrame:

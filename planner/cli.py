@@ -63,33 +63,26 @@ def _guard(func):
     return wrapped
 
 
-def _load(path: str):
-    """Load a scenario file; a relative data.path is taken from the file's directory."""
-    from dataclasses import replace
-    from pathlib import Path
+def _load(path: str, args: argparse.Namespace | None = None):
+    """Load a scenario file with the command line's overrides, checked once.
 
+    A relative ``data.path`` is taken from the file's directory; ``--backend``,
+    ``--time-limit`` and ``--strict`` set their solver keys (a value the scenario rules refuse
+    is an error naming the key, before anything is solved).
+    """
     from planner.scenario import load_scenario
 
-    sc = load_scenario(path)
-    p = sc.data.path
-    if p not in ("default", "") and not Path(p).is_absolute():
-        sc = replace(sc, data=replace(sc.data, path=str((Path(path).parent / p).resolve())))
-    return sc
-
-
-def _override(sc, args: argparse.Namespace):
-    from dataclasses import replace
-
-    solver = sc.solver
-    if getattr(args, "backend", None):
-        solver = replace(solver, backend=args.backend)
-    if getattr(args, "time_limit", None):
-        solver = replace(solver, time_limit=args.time_limit)
-    if getattr(args, "strict", False):
-        solver = replace(solver, strict=True)
-    out = replace(sc, solver=solver)
-    out.check(source="command line")
-    return out
+    overrides: dict = {}
+    if args is not None:
+        if getattr(args, "backend", None):
+            overrides["solver.backend"] = args.backend
+        if getattr(args, "time_limit", None) is not None:
+            overrides["solver.time_limit"] = args.time_limit
+        if getattr(args, "strict", False):
+            overrides["solver.strict"] = True
+        if getattr(args, "points", None) is not None:
+            overrides["objective.points"] = args.points
+    return load_scenario(path, overrides, data_relative_to_file=True)
 
 
 @_guard
@@ -97,20 +90,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from planner.runs import load_scenario_dataset, run_scenario
+    from planner.runs import check_output_directory, load_scenario_dataset, run_scenario
     from planner.solver import diagnose
 
-    sc = _override(_load(args.scenario), args)
-    out = (
-        Path(args.out)
-        if args.out
-        else Path("runs") / (f"{sc.name}-{dt.datetime.now():%Y%m%d-%H%M%S}")
-    )
+    sc = _load(args.scenario, args)
+    if args.out:
+        out = check_output_directory(args.out)
+    else:  # a default name; a clash (two runs in one second) takes NAME-2, NAME-3, ...
+        out = Path("runs") / f"{sc.name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     _note(f"scenario {sc.name}: loading data ({sc.data.path})")
     ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
     _note(f"building and solving with {sc.solver.backend} (time limit {sc.solver.time_limit:g} s)")
     o = run_scenario(
-        sc, out, dataset=ds, command=["planner", *sys.argv[1:]], plots=not args.no_plots
+        sc,
+        out,
+        dataset=ds,
+        command=["planner", *sys.argv[1:]],
+        plots=not args.no_plots,
+        unique=not args.out,
     )
     code = _status_code(o.result.status)
     wide = o.result.numerics.get("worst_row_ratio", {})
@@ -131,6 +128,91 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(diagnose(o.model.program).explain())
     print(f"run directory: {o.directory}")
     return code
+
+
+def _codes_arg(text: str | None) -> str | list[str] | None:
+    """``"coalition"`` stays a word; ``"USA,JPN"`` becomes a list of codes."""
+    if text is None:
+        return None
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    if len(parts) == 1 and parts[0] in ("coalition", "members", "each", "tiered", "all"):
+        return parts[0]
+    return parts
+
+
+def _loss_table(by_group) -> str:
+    """Output loss by group before and after the plan (USD mn and % of output)."""
+    cols = ["output_loss_before", "output_loss_pct_before"]
+    if "output_loss_after" in by_group.columns and by_group["output_loss_after"].notna().any():
+        cols += ["output_loss_after", "output_loss_pct_after", "protected_output"]
+    t = by_group.set_index(["ban", "group"])[["countries", *cols]]
+    fmt = {c: ("{:,.2f} %" if "pct" in c else "{:,.0f}") for c in cols}
+    lines = ["output loss (USD mn, % of the group's output):"]
+    lines.append(t.to_string(formatters={c: f.format for c, f in fmt.items()}))
+    return "\n".join(lines)
+
+
+@_guard
+def _cmd_stress(args: argparse.Namespace) -> int:
+    """``planner stress RUN_DIR | SCENARIO``: an adversary export ban, before and after."""
+    import datetime as dt
+    from pathlib import Path
+
+    from planner.runs import check_output_directory, load_scenario_dataset
+    from planner.stress import StressError, StressSpec, read_run_plan, stress_test
+
+    source = Path(args.source)
+    targets = _codes_arg(args.targets)
+    sectors = _codes_arg(args.sectors)
+    adversaries = _codes_arg(args.adversaries)
+    if isinstance(adversaries, str):
+        adversaries = [adversaries]
+    if source.is_dir():  # a run directory: the baseline and the plan
+        plan = read_run_plan(source)
+        sc = _load(str(source / "scenario.toml"))
+        name = f"{source.name}-stress"
+        parent = source.parent
+    elif source.is_file():  # a scenario: the baseline alone
+        plan = None
+        sc = _load(str(source))
+        name = f"{sc.name}-stress-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        parent = Path("runs")
+        if targets in (None, "coalition"):
+            c = sc.coalition
+            targets = sorted(set(c.anchors) | set(c.members) | set(c.associates))
+        elif targets in ("members", "each"):
+            raise StressError(
+                f"--targets {targets}: needs a run directory (a scenario has no plan); give "
+                "ISO3 codes or 'coalition' (the scenario's anchors, members and associates)"
+            )
+        if sectors in (None, "tiered"):
+            sectors = sorted(sc.sectors.tiers) or "all"
+    else:
+        raise StressError(f"{source}: neither a run directory nor a scenario file")
+    spec = StressSpec(
+        adversaries=adversaries or sc.coalition.adversaries,
+        targets=targets or "coalition",
+        sectors=sectors or "tiered",
+        rerouting=args.rerouting,
+        headroom=args.headroom,
+        technology=args.technology,
+    )
+    out = check_output_directory(args.out) if args.out else None
+    ds = load_scenario_dataset(sc)
+    network = ds.require_network()
+    _note(f"stress test of {source}: adversaries stop selling to {spec.targets} in {spec.sectors}")
+    result = stress_test(network, spec, plan, workers=args.workers)
+    print(result.headline())
+    print(_loss_table(result.by_group))
+    if out is None:
+        out = (parent / name).resolve()
+        k = 2
+        while out.exists():
+            out = (parent / f"{name}-{k}").resolve()
+            k += 1
+    written = result.write(out, plots=not args.no_plots, command=["planner", *sys.argv[1:]])
+    print(f"stress directory: {written}")
+    return EXIT_OK
 
 
 @_guard
@@ -160,16 +242,19 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
     from planner.frontiers import frontier
     from planner.runs import load_scenario_dataset, solve_options
 
-    sc = _override(_load(args.scenario), args)
+    sc = _load(args.scenario, args)
     _note(f"frontier of {sc.name}: {args.points or sc.objective.points} points ({args.executor})")
-    if args.executor == "reuse":
-        ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
-        df = frontier(ds, sc, sc.solver.backend, solve_options(sc), points=args.points)
-    else:
-        from planner.sweep import frontier_sweep
-
-        df = frontier_sweep(sc, args.points, args.executor, args.workers, args.scheduler)
-        df = df.rename(columns={"dependency_after": "dependency_index"})
+    ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
+    df = frontier(
+        ds,
+        sc,
+        sc.solver.backend,
+        solve_options(sc),
+        points=args.points,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
     print(df.to_string(index=False))
     if args.out:
         out = Path(args.out)
@@ -189,7 +274,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     from planner.sweep import parse_grid, run_sweep
 
-    sc = _override(_load(args.scenario), args)
+    sc = _load(args.scenario, args)
     grid = parse_grid(args.grid)
     n = 1
     for v in grid.values():
@@ -268,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
         description="Plan coalitions, sector tiers and sourcing shifts that cut dependency on "
-        "autocracies (see shared/MODEL.md).",
+        "autocracies.",
         epilog="Exit codes: 0 ok, 2 bad input, 3 infeasible/unbounded, 4 solver error, "
         "5 limit reached without a solution.",
     )
@@ -294,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     run = sub.add_parser("run", help="solve a scenario and write its run directory")
-    run.add_argument("scenario", help="scenario TOML file (see shared/SCENARIO.md)")
+    run.add_argument("scenario", help="scenario TOML file")
     run.add_argument("--out", help="run directory to create (default runs/NAME-TIMESTAMP)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     solver_flags(run)
@@ -305,6 +390,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ver.add_argument("run_dir", help="run directory written by 'planner run'")
     ver.set_defaults(func=_cmd_verify)
+
+    st = sub.add_parser(
+        "stress",
+        help="an adversary export ban propagated through the input-output network, before "
+        "and after a run's plan",
+    )
+    st.add_argument("source", help="a run directory (baseline and plan) or a scenario file")
+    st.add_argument(
+        "--targets",
+        help="coalition (default), members, each (one ban per full member), or ISO3 codes "
+        "separated by commas",
+    )
+    st.add_argument(
+        "--sectors", help="tiered (default: the plan's restricted and incentivized), all, or codes"
+    )
+    st.add_argument("--adversaries", help="ISO3 codes (default: the scenario's adversaries)")
+    st.add_argument(
+        "--rerouting",
+        type=float,
+        default=0.5,
+        help="largest share of a lost input other origins may replace (default 0.5)",
+    )
+    st.add_argument(
+        "--headroom",
+        type=float,
+        default=None,
+        help="spare capacity of other origins, share of output (default: the run's headroom)",
+    )
+    st.add_argument(
+        "--technology",
+        choices=("linear", "leontief"),
+        default="linear",
+        help="how a shortage limits output: linear (default) or leontief (fixed proportions, "
+        "the worst case)",
+    )
+    st.add_argument("--workers", type=int, default=1, help="processes for --targets each")
+    st.add_argument("--out", help="output directory (default: RUN_DIR-stress beside the run)")
+    st.add_argument("--no-plots", action="store_true", help="skip the figure")
+    st.set_defaults(func=_cmd_stress)
 
     cmp_ = sub.add_parser("compare", help="compare run directories side by side")
     cmp_.add_argument("run_dirs", nargs="+", help="two or more run directories")

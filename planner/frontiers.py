@@ -1,8 +1,11 @@
-"""The cost-versus-dependency frontier (MODEL.md objective ``frontier``): epsilon-constraint.
+"""The cost-versus-dependency frontier (objective ``frontier``): epsilon-constraint.
 
 One ``frontier`` model (minimise total cost subject to ``DI <= target``) is built once. Solved
-first with the DI as its objective, it gives the lowest reachable DI; then it is re-solved for
-each target, changing only the right-hand side of its ``dependency_target`` row.
+first with the DI as its objective, it gives the lowest reachable DI; then, with the default
+executor ``"reuse"``, it is re-solved for each target, changing only the right-hand side of its
+``dependency_target`` row. The executors ``"local"`` and ``"dask"`` solve every target as an
+independent ``cost`` run instead (worker processes or a Dask cluster); both give the same
+columns.
 """
 
 from __future__ import annotations
@@ -14,10 +17,24 @@ import pandas as pd
 
 from formulations.problems import build_model
 from planner.data.dataset import Dataset
-from planner.scenario import TIERS, Scenario
+from formulations.sets import TIERS
+from planner.scenario import Scenario
 from planner.solver import SolveOptions, SolveResult, SolverSession, Status, solve
 
-__all__ = ["frontier"]
+__all__ = ["FRONTIER_COLUMNS", "FRONTIER_EXECUTORS", "frontier"]
+
+FRONTIER_EXECUTORS = ("reuse", "local", "dask")
+#: the columns of a frontier table, whichever executor computed it
+FRONTIER_COLUMNS = (
+    "target",
+    "status",
+    "total_cost",
+    "dependency_index",
+    "members",
+    "restricted",
+    "incentivized",
+    "solve_seconds",
+)
 
 
 def frontier(
@@ -27,6 +44,9 @@ def frontier(
     options: SolveOptions | None = None,
     points: int | None = None,
     warm_start: bool = True,
+    executor: str = "reuse",
+    workers: int = 2,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Trace total cost against dependency from the baseline DI down to the lowest reachable.
 
@@ -46,15 +66,26 @@ def frontier(
         point (which stays feasible as the target loosens): HiGHS takes it as a MILP incumbent;
         an LP stays loaded in HiGHS (:class:`~planner.solver.SolverSession`) and hot-starts from
         the previous basis. The rows are returned from the baseline down either way.
+    executor : {"reuse", "local", "dask"}
+        ``"reuse"`` re-solves the one built program; ``"local"`` (worker processes) and
+        ``"dask"`` (a Dask scheduler, ``scheduler`` address or a local cluster) solve each
+        target as an independent ``cost`` run of the scenario (its ``data.path`` is loaded by
+        every worker; ``dataset`` serves the lowest-DI solve).
+    workers : int
+        Worker processes for ``"local"`` and ``"dask"``.
+    scheduler : str, optional
+        Dask scheduler address.
 
     Returns
     -------
     pandas.DataFrame
-        One row per point: ``target``, ``status``, ``total_cost`` (USD mn),
-        ``dependency_index``, ``members``, ``restricted``, ``incentivized`` (counts) and
-        ``solve_seconds``. The lowest-DI solve is the last row's source; ``attrs`` carry the
-        name and unit.
+        One row per point, columns :data:`FRONTIER_COLUMNS`: ``target``, ``status``,
+        ``total_cost`` (USD mn), ``dependency_index``, ``members``, ``restricted``,
+        ``incentivized`` (counts) and ``solve_seconds``. ``attrs`` carry the name, unit, the
+        lowest and the baseline DI.
     """
+    if executor not in FRONTIER_EXECUTORS:
+        raise ValueError(f"executor {executor!r} is not one of {FRONTIER_EXECUTORS}")
     options = options or SolveOptions()
     n = points or scenario.objective.points
     # One program serves every solve: first with the DI as its objective (the lowest reachable
@@ -82,6 +113,17 @@ def frontier(
     di_base = model.baseline_dependency_index()
     # the last target sits a hair above the minimum so that solver tolerances keep it feasible
     targets = np.linspace(di_base, di_min + 1e-9 + 1e-7 * abs(di_min), n)
+    attrs = {
+        "name": "frontier",
+        "unit": "USD mn",
+        "dependency_min": di_min,
+        "dependency_baseline": di_base,
+        "status_min": Status(low.status).value,
+    }
+    if executor != "reuse":
+        out = _independent(scenario, targets, executor, workers, scheduler)
+        out.attrs = attrs
+        return out
     rows = []
     start = low.warm_start() if warm_start else None
     for target in targets[::-1]:  # tightest first: each optimum is feasible for the next
@@ -106,12 +148,25 @@ def frontier(
                 incentivized=int((tier == "incentivized").sum()),
             )
         rows.append(row)
-    out = pd.DataFrame(rows[::-1]).reset_index(drop=True)
-    out.attrs = {
-        "name": "frontier",
-        "unit": "USD mn",
-        "dependency_min": di_min,
-        "dependency_baseline": di_base,
-        "status_min": Status(low.status).value,
-    }
+    out = pd.DataFrame(rows[::-1]).reindex(columns=list(FRONTIER_COLUMNS))
+    out.attrs = attrs
     return out
+
+
+def _independent(
+    scenario: Scenario, targets: np.ndarray, executor: str, workers: int, scheduler: str | None
+) -> pd.DataFrame:
+    """Every target as its own ``cost`` run through :func:`planner.sweep.run_sweep`."""
+    from planner.sweep import run_sweep
+
+    cost = scenario.with_overrides({"objective.kind": "cost"}, source="frontier")
+    grid = {"objective.target": [float(t) for t in targets]}
+    table = run_sweep(cost, grid, executor, workers, scheduler)
+    table = table.rename(
+        columns={
+            "objective.target": "target",
+            "dependency_after": "dependency_index",
+            "seconds": "solve_seconds",
+        }
+    )
+    return table.reindex(columns=list(FRONTIER_COLUMNS)).reset_index(drop=True)

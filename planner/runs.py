@@ -1,4 +1,4 @@
-"""Reproducible run directories (shared/SCENARIO.md "Run directory").
+"""Reproducible run directories.
 
 ``run_scenario`` builds, solves and interprets a scenario and writes its run directory
 atomically: everything goes to a hidden sibling directory first, ``manifest.json`` (the sha256
@@ -10,6 +10,7 @@ files (timings live apart in ``timings.json``).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -20,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,8 +38,10 @@ from planner.solver import SolveOptions, SolveResult, solve
 __all__ = [
     "RunError",
     "RunOutcome",
+    "check_output_directory",
     "compare_runs",
     "load_scenario_dataset",
+    "run",
     "run_scenario",
     "solve_options",
     "write_run",
@@ -73,6 +77,7 @@ def solve_options(scenario: Scenario, log_file: Path | None = None) -> SolveOpti
         pulp_solver=s.pulp_solver,
         strict=s.strict,
         log_file=log_file,
+        solver_options=dict(s.options),
     )
 
 
@@ -149,6 +154,37 @@ def _remove_stale_partials(parent: Path, name: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+def check_output_directory(directory: str | Path) -> Path:
+    """Refuse an output directory that exists already, or whose parent cannot be a directory,
+    before any expensive work starts (:class:`RunError` naming the path)."""
+    directory = Path(directory).resolve()
+    if directory.exists():
+        raise RunError(f"{directory}: exists already; choose another --out or remove it")
+    for parent in directory.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RunError(f"{parent}: cannot create the output directory (not a directory)")
+            break
+    return directory
+
+
+def _claim(tmp: Path, directory: Path, unique: bool) -> Path:
+    """Rename the finished ``tmp`` into place; with ``unique`` take the next free name."""
+    for k in range(1, 1000 if unique else 2):
+        target = directory if k == 1 else directory.with_name(f"{directory.name}-{k}")
+        if target.exists():
+            if not unique:
+                raise RunError(f"{target}: exists already; choose another --out or remove it")
+            continue
+        try:
+            os.rename(tmp, target)  # atomic; fails when another process took the name first
+            return target
+        except OSError as exc:
+            if not (unique and exc.errno in (errno.EEXIST, errno.ENOTEMPTY)):
+                raise
+    raise RunError(f"{directory}: no free run directory name")  # pragma: no cover
+
+
 def write_run(
     directory: Path,
     scenario: Scenario,
@@ -158,11 +194,17 @@ def write_run(
     it: Interpretation | None,
     command: list[str],
     plots: bool = True,
+    unique: bool = False,
 ) -> Path:
-    """Write the run directory atomically (see the module docstring); returns its path."""
+    """Write the run directory atomically (see the module docstring); returns its path.
+
+    With ``unique`` (the command line's default name), a directory that exists already, or
+    that another process claims at the same moment, makes the run take the next free name
+    ``NAME-2``, ``NAME-3``, ...; without it an existing directory is an error.
+    """
     directory = Path(directory).resolve()
-    if directory.exists():
-        raise RunError(f"{directory}: exists already; choose another --out or remove it")
+    if not unique:
+        check_output_directory(directory)
     parent = directory.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +217,7 @@ def write_run(
     try:
         tmp.mkdir()
         _write_files(tmp, scenario, dataset, model, result, it, command, plots)
-        os.replace(tmp, directory)
+        directory = _claim(tmp, directory, unique)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise RunError(f"{directory}: cannot write the run ({exc.strerror or exc})") from None
@@ -206,7 +248,7 @@ def _write_files(
         "objective_kind": model.objective_kind,
         "problem": model.problem,
         "dependency_before": model.baseline_dependency_index()
-        if not inst.scenario.constraints.indirect_exposure
+        if not inst.effective_objective
         else float(model.expressions["dependency_index"].const[0]),
         "dependency_after": None,
         "total_cost": None,
@@ -231,6 +273,12 @@ def _write_files(
             dependency_after=it.headline["dependency_after"],
             effective_dependency_before=it.headline["effective_dependency_before"],
             effective_dependency_after=it.headline["effective_dependency_after"],
+            exposure=inst.exposure,
+            **{
+                f"{m}_dependency_{w}": it.headline.get(f"{m}_dependency_{w}")
+                for m in ("first_order", "look_through")
+                for w in ("before", "after")
+            },
             total_cost=plan.totals["total_cost"],
             members=plan.members,
             associates=plan.associates,
@@ -308,12 +356,17 @@ def run_scenario(
     dataset: Dataset | None = None,
     command: list[str] | None = None,
     plots: bool = True,
+    unique: bool = False,
 ) -> RunOutcome:
     """Build, solve, interpret and (with ``out``) write the run directory.
 
     A run without a solution (infeasible, limit without incumbent) still writes its directory:
-    status, scenario, solver log and manifest, no tables.
+    status, scenario, solver log and manifest, no tables. An ``out`` that exists already is
+    refused before anything is built (``unique``: take the next free name instead, see
+    :func:`write_run`).
     """
+    if out is not None and not unique:
+        check_output_directory(out)
     base = None
     if not isinstance(scenario, Scenario):
         base = Path(scenario).resolve().parent
@@ -323,13 +376,56 @@ def run_scenario(
     t0 = time.perf_counter()
     result = solve(model.program, scenario.solver.backend, solve_options(scenario))
     result.timings.setdefault("solve_wall", time.perf_counter() - t0)
-    it = interpret(model, result) if result.status.has_solution else None
+    it = interpret(model, result, dataset=ds) if result.status.has_solution else None
     directory = None
     if out is not None:
         directory = write_run(
-            Path(out), scenario, ds, model, result, it, command or sys.argv, plots=plots
+            Path(out), scenario, ds, model, result, it, command or sys.argv, plots, unique
         )
     return RunOutcome(directory, scenario, model, result, it)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    out: str | Path | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    dataset: Dataset | None = None,
+    plots: bool = True,
+) -> RunOutcome:
+    """Run a scenario end to end: the one call (``planner.run("scenarios/default.toml")``).
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A scenario, or a scenario file (a relative ``data.path`` in it is taken from the
+        file's directory, as on the command line).
+    out : str or Path, optional
+        Write the run directory there (refused before any work if it exists already).
+    overrides : dict, optional
+        Dotted scenario keys to change, e.g. ``{"solver.time_limit": 60.0}``; checked with the
+        scenario's own rules.
+    dataset : Dataset, optional
+        The dataset, if already loaded (otherwise the scenario's ``data.path``).
+    plots : bool
+        Write the report's figures.
+
+    Returns
+    -------
+    RunOutcome
+        The directory written (or None), the scenario, the model, the solve result and the
+        interpretation (None when there is no solution).
+    """
+    if isinstance(scenario, Scenario):
+        if overrides:
+            scenario = scenario.with_overrides(overrides)
+        base = None
+    else:
+        base = Path(scenario).resolve().parent
+        scenario = load_scenario(scenario, overrides, data_relative_to_file=True)
+    if dataset is None:
+        dataset = load_scenario_dataset(scenario, base)
+    return run_scenario(scenario, out, dataset=dataset, plots=plots)
 
 
 def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:

@@ -1,4 +1,4 @@
-"""Scenario objects: the keys and defaults of shared/SCENARIO.md as typed dataclasses.
+"""Scenario objects: the keys and defaults of the scenario file format as typed dataclasses.
 
 ``Scenario.from_dict`` checks every key (unknown keys, wrong types and out-of-range values are
 :class:`ScenarioError` naming the key and the source); ``Scenario.to_dict`` gives the fully
@@ -28,7 +28,9 @@ __all__ = [
     "ScenarioError",
     "SectorsConfig",
     "SolverConfig",
+    "field_type",
     "load_scenario",
+    "parse_value",
     "scenario_to_toml",
 ]
 
@@ -81,7 +83,7 @@ class SectorsConfig:
 
 @dataclass
 class Parameters:
-    """``[parameters]``: the model's assumptions (MODEL.md symbols in the comments)."""
+    """``[parameters]``: the model's assumptions (the model's symbols in the comments)."""
 
     headroom: float = 0.25  # h_s
     capacity_basis: str = "exports"
@@ -96,16 +98,21 @@ class Parameters:
     participation_margin: float = 0.2  # alpha
     top_k_new_suppliers: int = 0
     ally_shoring: bool = True
-    # keys added by this project (SCENARIO.md allows additions)
+    # keys added by this project to the original scenario format (additions only)
     investment_cost: float = 0.3  # kappa_s, cost per USD of pooled new capacity
     burden_sharing: bool = False  # each full member's own cost <= its GDP share of B
     leveraging_share: float = 0.3  # lambda: share of a0 partnerships may replace
     leveraging_cost: float = 0.2  # cost per USD of partnership supply (licence, joint venture)
+    # which adversary exposure the objective (and the indirect-exposure rows) measure:
+    # "auto" effective first-order content when constraints.indirect_exposure is on, else
+    # direct (the original rule); "direct"; "first_order" (sigma, same-sector transshipment);
+    # "look_through" (lambda, adversary value added through every tier of the network)
+    exposure: str = "auto"
 
 
 @dataclass
 class ConstraintSwitches:
-    """``[constraints]``: each constraint family of MODEL.md on or off."""
+    """``[constraints]``: each constraint family of the model on or off."""
 
     demand: bool = True
     keep_baseline: bool = True
@@ -146,6 +153,9 @@ class SolverConfig:
     # added key: fail (instead of warn) when the solver's point violates a row or bound by
     # more than the feasibility tolerance
     strict: bool = False
+    # added key: ``[solver.options]``, options passed through to the solver by its own names
+    # (HiGHS option names, the PuLP solver's options, scipy's method options)
+    options: dict[str, bool | int | float | str] = field(default_factory=dict)
 
 
 _SECTIONS = {
@@ -190,10 +200,13 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "parameters.capacity_basis": ("exports", "output"),
+    "parameters.exposure": ("auto", "direct", "first_order", "look_through"),
     "objective.kind": ("dependency", "minimax", "cost", "frontier"),
     "solver.backend": ("highs", "scipy", "pulp"),
 }
-TIERS = ("restricted", "incentivized", "open")
+# the tier names a scenario file may use; the same words as the model's set K
+# (formulations.sets.TIERS, which this layer does not import; tests/test_house.py ties them)
+TIER_CHOICES = ("restricted", "incentivized", "open")
 
 
 def _type_name(tp: Any) -> str:
@@ -247,9 +260,58 @@ def _check_type(value: Any, tp: Any, key: str, source: str) -> Any:
     raise ScenarioError(key, f"unsupported type {_type_name(tp)}", source)  # pragma: no cover
 
 
+def field_type(key: str, source: str = "scenario") -> Any:
+    """The type of the scenario key ``section.name`` (:class:`ScenarioError` if unknown)."""
+    section, _, name = key.partition(".")
+    klass = _SECTIONS.get(section)
+    if klass is None or name not in {f.name for f in fields(klass)}:
+        raise ScenarioError(key, "unknown scenario key", source)
+    return typing.get_type_hints(klass)[name]
+
+
+def parse_value(key: str, text: str, source: str = "command line") -> Any:
+    """A command-line string for the scenario key ``key``, typed and checked like a file value.
+
+    ``"true"``/``"false"`` for booleans, numbers for numeric keys, ``a;b;c`` for lists.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``key`` when it is unknown or the text is not a value of its type.
+    """
+    tp = field_type(key, source)
+    value: Any = text
+    try:
+        if tp is bool:
+            value = {"true": True, "false": False}.get(text.lower(), text)
+        elif tp is int:
+            value = int(text)
+        elif tp is float:
+            value = float(text)
+        elif typing.get_origin(tp) is list:
+            value = [t for t in text.split(";") if t]
+    except ValueError:
+        value = text
+    return _check_type(value, tp, key, source)
+
+
+def _apply_overrides(d: dict[str, Any], overrides: dict[str, Any] | None, source: str) -> None:
+    """Set dotted keys (``"solver.backend"``) in a nested scenario dict, in place."""
+    for key, value in (overrides or {}).items():
+        if key in ("name", "description"):
+            d[key] = value
+            continue
+        field_type(key, source)
+        section, _, name = key.partition(".")
+        d.setdefault(section, {})
+        if not isinstance(d[section], dict):
+            raise ScenarioError(section, "expected a table of keys", source)
+        d[section][name] = value
+
+
 @dataclass
 class Scenario:
-    """A complete scenario (shared/SCENARIO.md); every section has MODEL.md's defaults."""
+    """A complete scenario; every section has the model's defaults."""
 
     name: str
     description: str = ""
@@ -351,10 +413,22 @@ class Scenario:
         if both:
             raise ScenarioError("coalition.associates", f"{both} listed as members too", source)
         for sector, tier in self.sectors.tiers.items():
-            if tier not in TIERS:
+            if tier not in TIER_CHOICES:
                 raise ScenarioError(
-                    f"sectors.tiers.{sector}", f"{tier!r} is not one of {list(TIERS)}", source
+                    f"sectors.tiers.{sector}", f"{tier!r} is not one of {list(TIER_CHOICES)}", source
                 )
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "overrides") -> Scenario:
+        """A new scenario with dotted keys set (``{"solver.backend": "pulp"}``), checked once.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the key and ``source`` for an unknown key or a bad value.
+        """
+        d = self.to_dict()
+        _apply_overrides(d, overrides, source)
+        return Scenario.from_dict(d, source=source)
 
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved scenario as a nested dict (every default filled in)."""
@@ -374,8 +448,20 @@ def _plain(v: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- TOML files
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario TOML file (keys of shared/SCENARIO.md), checking every key.
+def load_scenario(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    data_relative_to_file: bool = False,
+) -> Scenario:
+    """Read a scenario TOML file, apply dotted-key ``overrides`` and check every key once.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file (its keys are documented in the scenario reference).
+    overrides : dict, optional
+        Dotted keys that replace the file's values (``{"solver.time_limit": 60.0}``), as the
+        command line's options do; checked with the file's keys.
 
     Raises
     ------
@@ -398,6 +484,12 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("*", f"invalid TOML: {exc}", source) from None
+    if data_relative_to_file and isinstance(data.get("data"), dict):
+        p = data["data"].get("path")
+        if isinstance(p, str) and p not in ("default", "") and not Path(p).is_absolute():
+            data["data"]["path"] = str((path.parent / p).resolve())
+    if overrides:
+        _apply_overrides(data, overrides, "command line")
     return Scenario.from_dict(data, source=source)
 
 

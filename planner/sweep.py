@@ -13,18 +13,15 @@ import multiprocessing
 import time
 import typing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from planner.scenario import _SECTIONS, Scenario, ScenarioError, _check_type
+from planner.scenario import Scenario, ScenarioError, field_type, parse_value
 
 __all__ = [
     "EXECUTORS",
-    "frontier_sweep",
     "grid_scenarios",
     "parse_grid",
     "plot_sweep",
@@ -37,8 +34,8 @@ EXECUTORS = ("local", "dask")
 def parse_grid(items: list[str], source: str = "--grid") -> dict[str, list[Any]]:
     """``["parameters.budget=1000,2000"]`` -> ``{"parameters.budget": [1000.0, 2000.0]}``.
 
-    Values are typed by the scenario field they set; an unknown key or a bad value is a
-    :class:`ScenarioError` naming it.
+    Values are typed by the scenario field they set (:func:`planner.scenario.parse_value`); an
+    unknown key or a bad value is a :class:`ScenarioError` naming it.
     """
     grid: dict[str, list[Any]] = {}
     for item in items:
@@ -48,38 +45,16 @@ def parse_grid(items: list[str], source: str = "--grid") -> dict[str, list[Any]]
             )
         key, _, raw = item.partition("=")
         key = key.strip()
-        section, _, name = key.partition(".")
-        klass = _SECTIONS.get(section)
-        if klass is None or name not in {f.name for f in fields(klass)}:
-            raise ScenarioError(key, "unknown scenario key", source)
-        tp = typing.get_type_hints(klass)[name]
+        field_type(key, source)
         values = []
         for text in (v.strip() for v in raw.split(",")):
             if not text:
                 raise ScenarioError(key, f"empty value in {raw!r}", source)
-            values.append(_check_type(_parse_value(text, tp), tp, key, source))
+            values.append(parse_value(key, text, source))
         grid[key] = values
     if not grid:
         raise ScenarioError("--grid", "no grid given", source)
     return grid
-
-
-def _parse_value(text: str, tp: Any) -> Any:
-    if tp is bool:
-        return {"true": True, "false": False}.get(text.lower(), text)
-    if tp is int:
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    if tp is float:
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    if typing.get_origin(tp) is list:
-        return [t for t in text.split(";") if t]
-    return text
 
 
 def grid_scenarios(
@@ -89,14 +64,10 @@ def grid_scenarios(
     keys = list(grid)
     out = []
     for combo in itertools.product(*(grid[k] for k in keys)):
-        d = base.to_dict()
         point = dict(zip(keys, combo, strict=True))
-        for key, v in point.items():
-            section, name = key.split(".")
-            d[section][name] = v
         label = ",".join(f"{k.split('.')[-1]}={v}" for k, v in point.items())
-        d["name"] = f"{base.name}[{label}]"
-        out.append((point, Scenario.from_dict(d, source=f"sweep point {label}")))
+        overrides = {**point, "name": f"{base.name}[{label}]"}
+        out.append((point, base.with_overrides(overrides, source=f"sweep point {label}")))
     return out
 
 
@@ -228,40 +199,6 @@ def _run_dask(dicts, out, workers, scheduler, progress, total):
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def frontier_sweep(
-    base: Scenario,
-    points: int | None = None,
-    executor: str = "local",
-    workers: int = 2,
-    scheduler: str | None = None,
-) -> pd.DataFrame:
-    """The cost-vs-dependency frontier as independent solves through an executor.
-
-    One dependency solve gives the lowest DI; then every target between the baseline and it is
-    a ``cost`` scenario (objective.target) solved as its own run. Compare
-    :func:`planner.frontiers.frontier`, which re-solves one built program instead.
-    """
-    from dataclasses import replace
-
-    from formulations.problems import build_model
-    from planner.runs import load_scenario_dataset, solve_options
-    from planner.solver import solve
-
-    n = points or base.objective.points
-    ds = load_scenario_dataset(base)
-    low = build_model(ds, base, objective="dependency")
-    res = solve(low.program, base.solver.backend, solve_options(base))
-    res.raise_for_status()
-    di_min = float(low.evaluate(low.dependency_measure(), res.x)[0])
-    di_base = low.baseline_dependency_index()
-    targets = [float(t) for t in np.linspace(di_base, di_min + 1e-9 + 1e-7 * abs(di_min), n)]
-    cost = replace(base, objective=replace(base.objective, kind="cost"))
-    table = run_sweep(cost, {"objective.target": targets}, executor, workers, scheduler)
-    table = table.rename(columns={"objective.target": "target"})
-    table.attrs.update(dependency_min=di_min, dependency_baseline=di_base)
-    return table
 
 
 def plot_sweep(table: pd.DataFrame, key: str, path: str | Path) -> Path | None:

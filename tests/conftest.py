@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -70,3 +76,39 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
     from tests.tiny import write_world
 
     return write_world(tmp_path_factory.mktemp("tiny_data"))
+
+
+# ---------------------------------------------------------------------------- the shipped run
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = ROOT / "scenarios" / "default.toml"
+SUBPROCESS_TIMEOUT = 900  # seconds; every subprocess call in the tests carries a timeout
+
+
+def planner_command() -> list[str]:
+    """The console script next to this interpreter, else ``python -m planner``."""
+    exe = Path(sys.executable).with_name("planner")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "planner"]
+
+
+def run_planner(*args: str, cwd: Path, timeout: float = SUBPROCESS_TIMEOUT):
+    """``planner ARGS`` in a fresh process (output captured, never without a timeout)."""
+    return subprocess.run(
+        [*planner_command(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+    """The README's first command, once per session: ``planner run scenarios/default.toml
+    --out run`` (with its shipped backend, CBC with 2 threads, and the figures) in a fresh
+    process. ``.dir`` is the run directory, ``.proc`` the finished process, ``.cwd`` where it
+    ran (``--out`` is relative, so that a second run elsewhere has the same command line)."""
+    cwd = tmp_path_factory.mktemp("default_run")
+    proc = run_planner("run", str(DEFAULT_SCENARIO), "--out", "run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return SimpleNamespace(dir=cwd / "run", proc=proc, cwd=cwd)

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from formulations.problems import coalition_milp, joint_milp, sourcing_lp, tier_milp
+from formulations.sets import TIERS
 from planner.data.dataset import Dataset
-from planner.scenario import TIERS, Scenario
+from planner.scenario import Scenario
 from planner.solver import SolveOptions, Status, solve
 from tests.tolerances import INTEGRAL_ATOL
 

@@ -39,6 +39,16 @@ def replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
+def _npz_without_data() -> bytes:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, country=np.array(["USA"]), sector=np.array(["C26"]), indptr=np.zeros(2, int))
+    return buf.getvalue()
+
+
 CASES: list[tuple[str, Callable[[Path], None], str, str, str]] = [
     (
         "negative flow",
@@ -237,6 +247,20 @@ CASES: list[tuple[str, Callable[[Path], None], str, str, str]] = [
         "flows.csv.gz",
         "*",
         "cannot read",
+    ),
+    (
+        "damaged network file",
+        lambda d: (write(d), (d / "network.npz").write_bytes(b"PK\x03\x04 not a zip archive")),
+        "network.npz",
+        "*",
+        "cannot read the network file",
+    ),
+    (
+        "network file missing an array",
+        lambda d: (write(d), (d / "network.npz").write_bytes(_npz_without_data())),
+        "network.npz",
+        "data",
+        "missing",
     ),
     (
         "ragged csv row",

@@ -75,6 +75,7 @@ def test_rebuild_is_byte_identical(tmp_path):
         "domestic.csv",
         "output.csv",
         "blocs.csv",
+        "network.npz",
         "MANIFEST.json",
     ]:
         assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
@@ -92,14 +93,48 @@ def test_build_fails_loudly_on_a_changed_raw_file(tmp_path):
         build_mod.RAW_VDEM,
         build_mod.RAW_ROW,
         build_mod.RAW_UNGA,
+        build_mod.RAW_NETWORK,
     ]:
         (raw / rel).parent.mkdir(parents=True, exist_ok=True)
-        (raw / rel).write_bytes((RAW / rel).read_bytes())
+        (raw / rel).symlink_to(RAW / rel)
     flows = pd.read_csv(raw / build_mod.RAW_FLOWS)
     flows = pd.concat([flows, flows.iloc[[5]]])  # a duplicated row
+    (raw / build_mod.RAW_FLOWS).unlink()
     flows.to_csv(raw / build_mod.RAW_FLOWS, index=False)
     with pytest.raises(build_mod.BuildError, match="duplicate"):
         build_mod.build(raw, tmp_path / "out")
+
+
+@needs_raw
+def test_network_build_fails_loudly_when_flows_disagree(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("flows.csv", "domestic.csv"):
+        (out / name).write_bytes((REPO / "data" / name).read_bytes())
+    fl = pd.read_csv(out / "flows.csv", dtype={"importer": str, "exporter": str, "sector": str})
+    key = (fl.importer == "USA") & (fl.exporter == "CHN") & (fl.sector == "C26")
+    fl.loc[key, "value"] += 0.01  # beyond the 1e-3 USD mn tolerance
+    fl.to_csv(out / "flows.csv", index=False)
+    ds = load_dataset()
+    with pytest.raises(build_mod.BuildError, match=r"CHN/C26 -> USA"):
+        build_mod.build_network(RAW, out, list(ds.countries.index), list(ds.sectors.index))
+
+
+def test_manifest_records_the_network():
+    import hashlib
+    import json
+
+    manifest = json.loads((REPO / "data" / "MANIFEST.json").read_text())
+    sha = hashlib.sha256((REPO / "data" / "network.npz").read_bytes()).hexdigest()
+    assert manifest["files"]["network.npz"] == sha
+    assert manifest["network"]["nodes"] == 4000
+    assert (REPO / "data" / "network.npz").stat().st_size < 40e6
+
+
+def test_default_dataset_loads_the_network_lazily():
+    ds = load_dataset()
+    assert ds.has_network and not ds._network_cache  # nothing read yet
+    assert ds.network is ds.network  # read once, then cached
 
 
 def test_derived_quantities_balance(ds):

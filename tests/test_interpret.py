@@ -111,8 +111,12 @@ def _sections(sc):
 
 
 def test_budget_sentence_on_the_shipped_data():
-    """USD 1 bn steps on the default data: the sentence's effect matches a re-solve at B + 1 bn
-    of the sourcing LP (membership and tiers fixed) to 5 %."""
+    """USD 1 bn steps on the default data: the sentence's effect is the budget dual times USD
+    1,000 mn, and that dual is the objective's slope in the budget (a central difference of
+    +- USD 1 mn through Program.set_rhs) to 1e-6, not to the 5 % the old test allowed.
+
+    Checked: with shadow_prices in planner/interpreter/explain.py computing ``effect = dual *
+    step * 1.04`` this failed (the old 5 % check passed)."""
     from planner.data import load_dataset
     from planner.scenario import Scenario
     from planner.solver import solve
@@ -126,9 +130,18 @@ def test_budget_sentence_on_the_shipped_data():
     it = interpret(lp, res)
     sp = it.tables["shadow_prices"].set_index("family").loc["budget"]
     assert "One more USD 1 bn of the budget lowers the dependency index" in sp["sentence"]
-    lp.program.set_rhs("budget", sc.parameters.budget + 1000.0)
-    res2 = solve(lp.program)
-    assert sp["effect"] == pytest.approx(res2.objective - res.objective, rel=0.05)
+    dual = float(res.dual("budget").iloc[0])
+    assert dual < 0
+    assert sp["effect"] == pytest.approx(dual * 1000.0, rel=1e-12)
+    b = sc.parameters.budget
+    objs = []
+    for rhs in (b + 1.0, b - 1.0):
+        lp.program.set_rhs("budget", rhs)
+        objs.append(solve(lp.program).objective)
+    lp.program.set_rhs("budget", b)
+    assert (objs[0] - objs[1]) / 2.0 == pytest.approx(dual, rel=1e-6)
+    by = _numbers(sp["sentence"])[0]
+    assert by == float(f"{abs(sp['effect']):.2g}") or by == float(f"{abs(sp['effect']):.4g}")
 
 
 def test_contributions_and_shapley():
@@ -182,6 +195,13 @@ def test_compare_names_changes():
 
 
 def test_report_on_the_default_scenario(tmp_path):
+    """The report of the shipped-defaults model (anchor USA, HiGHS): its numbers are the
+    tables' numbers (members, tiers, cost, DI before and after), its shadow-price section
+    lists the table's sentences in both formats, and every figure is a PNG embedded in the
+    HTML. Checked: with markdown_report in planner/interpreter/report.py skipping the
+    shadow-price section, this failed (the old size checks passed)."""
+    import base64
+
     from formulations.problems import build_model
     from planner.data import load_dataset
     from planner.scenario import Scenario
@@ -190,13 +210,23 @@ def test_report_on_the_default_scenario(tmp_path):
     ds = load_dataset()
     model = build_model(ds, Scenario(name="default"))
     res = solve(model.program, "highs", SolveOptions(time_limit=600))
+    assert res.status.value == "optimal"
     it = interpret(model, res)
     paths = write_report(it, tmp_path)
-    for name in ("report.md", "report.html", "dependency", "tiers", "reallocations", "capacity"):
-        assert paths[name].exists() and paths[name].stat().st_size > 1000, name
-    assert paths["dependency"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = paths["report.md"].read_text()
     html = paths["report.html"].read_text()
-    assert html.count("data:image/png;base64,") == 4  # self-contained
+    sentences = it.tables["shadow_prices"]["sentence"].tolist()
+    assert sentences and res.duals_kind == "fixed_milp"
+    assert "## Why: shadow prices" in md and "<h2>Why: shadow prices</h2>" in html
+    for sentence in sentences:
+        assert f"- {sentence}" in md
+        assert sentence.replace("&", "&amp;") in html
+    embedded = [base64.b64decode(b.split('"')[0]) for b in html.split("base64,")[1:]]
+    assert len(embedded) == 4
+    for name in ("dependency", "tiers", "reallocations", "capacity"):
+        png = paths[name].read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png in embedded, name
+        assert f"]({paths[name].name})" in md
     summary = it.summary()
     t = it.tables
     members = t["membership"].index[t["membership"]["role"] == "member"].tolist()
@@ -210,4 +240,19 @@ def test_report_on_the_default_scenario(tmp_path):
     after = float(dep["dependency_after"] @ dep["weight"])
     assert f"falls from {before:.4f} to {after:.4f}" in summary
     assert after == pytest.approx(model.evaluate("dependency_index", res.x)[0], abs=1e-9)
-    assert summary in paths["report.md"].read_text()
+    assert summary in md
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (fixed by another issue): with CBC the fixed-integer LP's duals come back "
+    "NaN, so the shipped default run (pulp/CBC) has no shadow prices; the fix solves that LP "
+    "with HiGHS. Strict: this flips to a failure once fixed, then drop the mark.",
+)
+def test_default_run_with_cbc_reports_shadow_prices(default_run):
+    """The shipped default scenario (pulp/CBC) must explain its plan with shadow prices: the
+    budget's sentence in report.md (membership and tiers held at the optimum)."""
+    md = (default_run.dir / "report.md").read_text()
+    assert "## Why: shadow prices" in md
+    assert "of the budget lowers the dependency index" in md
+    assert "(membership and tiers held at the optimum)" in md

@@ -18,11 +18,10 @@ from formulations.instance import FormulationError
 from planner.data.dataset import Dataset
 from planner.runs import run_scenario
 from planner.scenario import Scenario, ScenarioError
-from planner.solver import Status, diagnose
+from planner.solver import Status, diagnose, solve
 from planner.verify import verify_run
 
 CODES = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "ZZZ"]
-OUTCOMES: dict[str, int] = {"verified": 0, "diagnosed": 0, "input_error": 0}
 
 
 @st.composite
@@ -114,32 +113,51 @@ def scenarios(draw, ds: Dataset):
     }
 
 
-@settings(
-    max_examples=500,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(data=st.data())
-def test_every_run_verifies_or_is_diagnosed_or_is_an_input_error(data):
-    check_one_case(data)
+def _property_test(max_examples: int):
+    """The property over ``max_examples`` derandomized cases, counting the outcomes in the
+    test itself (so a run alone or under -k checks them too)."""
+    outcomes = {"verified": 0, "diagnosed": 0, "input_error": 0}
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(data=st.data())
+    def prop(data):
+        outcomes[check_one_case(data)] += 1
+
+    prop()
+    return outcomes
+
+
+def _check_outcomes(outcomes: dict[str, int], n: int) -> None:
+    """Each outcome occurs, and input errors (which prove nothing about the solver) stay a
+    minority: at most 40 % of the cases."""
+    print(f"property outcomes: {outcomes}")
+    total = sum(outcomes.values())
+    assert total >= n // 2, outcomes  # hypothesis ran (shrinking aside) about n cases
+    assert outcomes["verified"] >= total // 10 and outcomes["diagnosed"] >= total // 50, outcomes
+    assert outcomes["input_error"] <= 0.4 * total, outcomes
+
+
+def test_every_run_verifies_or_is_diagnosed_or_is_an_input_error():
+    """Checked: (1) with planner/verify.py verify_run always ok=False the property failed;
+    (2) with check_one_case's run treated as an input error (a FormulationError raised for
+    every case) the input-error bound failed; (3) with HiGHS's LP objective perturbed by 1e-3
+    in planner/solver/highs.py the second-backend comparison failed."""
+    _check_outcomes(_property_test(300), 300)
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=5000,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(data=st.data())
-def test_many_more_cases(data):
+def test_many_more_cases():
     """The same property over 5,000 cases (``pytest -m slow``; about 8 minutes)."""
-    check_one_case(data)
+    _check_outcomes(_property_test(5000), 5000)
 
 
-def check_one_case(data) -> None:
-    """Draw a world and a scenario, run it, and check the outcome is one of the three."""
+def check_one_case(data) -> str:
+    """Draw a world and a scenario, run it, check the outcome is one of the three; return it."""
     ds = data.draw(worlds())
     raw = data.draw(scenarios(ds))
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,28 +173,26 @@ def check_one_case(data) -> None:
             outcome = run_scenario(sc, d / "run", plots=False)
         except (ScenarioError, FormulationError) as exc:
             assert exc.key and str(exc.key) in str(exc)
-            OUTCOMES["input_error"] += 1
-            return
+            return "input_error"
         status = outcome.result.status
         assert status in (Status.OPTIMAL, Status.INFEASIBLE), status
         if status is Status.OPTIMAL:
             r = outcome.result
             if r.is_mip and np.isfinite(r.best_bound):  # proven optimal, to the solver's gaps
-                slack = max(sc.solver.mip_gap * abs(r.objective), 1e-6 * max(1.0, abs(r.objective)))
-                assert abs(r.objective - r.best_bound) <= slack, (r.objective, r.best_bound)
+                obj = abs(r.objective)
+                slack = max(sc.solver.mip_gap * obj, 1e-6 * max(1.0, obj))
+                gap = abs(r.objective - r.best_bound)
+                assert gap <= slack, (r.objective, r.best_bound)
+            elif not r.is_mip and outcome.model.program.n_variables > 0:
+                # an LP: "optimal" must be the optimum, not just feasible; scipy agrees
+                other = solve(outcome.model.program, "scipy")
+                assert other.status is Status.OPTIMAL, other.status
+                assert r.objective == pytest.approx(other.objective, rel=1e-6, abs=1e-9)
             report = verify_run(outcome.directory)
             assert report.ok, str(report)
-            OUTCOMES["verified"] += 1
+            return "verified"
         else:
             diag = diagnose(outcome.model.program)
             assert diag.total > 0 and len(diag.by_family) > 0
             assert set(diag.by_family.index) <= set(outcome.model.program.families)
-            OUTCOMES["diagnosed"] += 1
-
-
-def test_outcomes_were_all_exercised():
-    """Run after the property test (same module, file order): each outcome occurred."""
-    if sum(OUTCOMES.values()) == 0:  # run alone (-k): nothing to check
-        return
-    print(f"property outcomes: {OUTCOMES}")
-    assert OUTCOMES["verified"] > 50 and OUTCOMES["diagnosed"] > 10, OUTCOMES
+            return "diagnosed"

@@ -189,7 +189,9 @@ def test_highs_prints_nothing_unless_verbose():
         "p = Program(); x = p.add_variables('x', 1, upper=1.0)\n"
         "p.set_objective(x.columns, [1], sense='max'); print(solve(p).objective)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout == "1.0\n"
 
 
@@ -207,8 +209,11 @@ def test_tiny_objective_is_scaled_and_unscaled(backend_case):
     r = solve(p, backend, opts)
     assert r.objective == pytest.approx(1e-9, rel=1e-6)
     assert r.value("x").to_numpy() == pytest.approx([1.0, 0.0], abs=1e-6)
-    if r.duals_kind != "none":
-        assert r.dual("cover").iloc[0] == pytest.approx(1e-9, rel=1e-5)
+    # every backend returns LP duals here (no skip when a backend drops them: that is a
+    # failure); checked by making _repair_duals return None: this line failed for both pulp
+    # cases while the old `if r.duals_kind != "none"` guard passed
+    assert r.duals_kind == "lp"
+    assert r.dual("cover").iloc[0] == pytest.approx(1e-9, rel=1e-5)
 
 
 def test_lp_warm_start_from_a_basis_after_a_rhs_change():
@@ -292,15 +297,209 @@ def test_highs_thread_count_may_change_between_solves():
 
 
 def test_milp_warm_start_incumbent():
-    """Market split stopped after 0.05 s: with a start point HiGHS always has an incumbent
-    at least as good (all x = 0, s_plus = rhs: objective = the sum of the rhs)."""
+    """Market split with a time limit of 1e-9 s: nothing can be searched, so a solution can
+    only be the start itself (all x = 0, s_plus = rhs: objective = the sum of the rhs = 3056).
+    Cold, the same limit leaves no solution at all, so the start is what the warm run returns.
+
+    Checked: with ``_warm`` in planner/solver/highs.py made a no-op, the warm run ended
+    time_limit_no_solution and this test failed (the old 0.05 s version still passed)."""
     from planner.solver import WarmStart
 
     p = market_split()
     rhs = p.family("split").rhs.copy()
     x0 = np.zeros(p.n_variables)
     x0[p.block("s_plus").columns] = rhs
-    r = solve(p, "highs", SolveOptions(time_limit=0.05), start=WarmStart(x=x0, backend="highs"))
-    assert r.has_solution
-    assert r.objective <= float(rhs.sum()) + 1e-6
-    assert r.max_violation <= 1e-6
+    opts = SolveOptions(time_limit=1e-9)
+    cold = solve(p, "highs", opts)
+    assert cold.status is Status.TIME_LIMIT_NO_SOLUTION and not cold.has_solution
+    r = solve(p, "highs", opts, start=WarmStart(x=x0, backend="highs"))
+    assert r.status is Status.TIME_LIMIT_FEASIBLE
+    assert r.objective == pytest.approx(float(rhs.sum())) and float(rhs.sum()) == 3056.0
+    np.testing.assert_allclose(r.x, x0, atol=1e-9)
+    assert "MIP start solution is feasible" in r.log
+    assert r.max_violation <= 1e-9
+
+
+# ---------------------------------------------------------------------------- risky branches
+def _singleton_lp() -> Program:
+    """min x + y s.t. x >= 2 ("need", a singleton row), x + y >= 1 ("cover"), x, y in [0, 9].
+
+    Hand solution: x = 2, y = 0, objective 2; duals: need 1, cover 0; reduced costs (0, 1).
+    """
+    p = Program("singleton")
+    v = p.add_variables("v", ["x", "y"], upper=9.0)
+    p.add_constraints("need", ["n"], [0], [v.offset], [1.0], ">=", 2.0)
+    p.add_constraints("cover", ["c"], [0, 0], v.columns, [1.0, 1.0], ">=", 1.0)
+    p.set_objective(v.columns, [1.0, 1.0])
+    return p
+
+
+def test_pulp_dual_repair_moves_a_bound_dual_back_to_its_singleton_row():
+    """CBC sometimes turns the singleton row x >= 2 into a bound and reports its dual (1) as
+    x's reduced cost, the row dual 0. The repair moves it back: duals (1, 0), known answer.
+
+    Checked: with the ``y[rows_hit] += ...`` line of _repair_duals removed, this failed
+    (dual feasibility then fails and the duals came back None)."""
+    from planner.solver.arrays import ProgramArrays
+    from planner.solver.pulp_backend import _repair_duals
+
+    arrays = ProgramArrays.from_program(_singleton_lp())
+    x = np.array([2.0, 0.0])
+    duals, note = _repair_duals(arrays, x, np.array([0.0, 0.0]))
+    assert duals is not None
+    np.testing.assert_allclose(duals, [1.0, 0.0], atol=DUAL_ATOL)
+    assert "moved 1 dual(s)" in note
+    # correct duals pass through untouched, with no note
+    duals, note = _repair_duals(arrays, x, np.array([1.0, 0.0]))
+    np.testing.assert_allclose(duals, [1.0, 0.0], atol=DUAL_ATOL)
+    assert note == ""
+
+
+def test_pulp_dual_repair_drops_duals_that_fail_dual_feasibility(monkeypatch):
+    """Duals of the wrong sign for a >= row of a minimization (-1 on "cover") cannot be
+    repaired: _repair_duals returns None, and through ``solve`` the result has no duals
+    (duals_kind "none", every dual NaN) and the log says why.
+
+    Checked: with the ``return None, ...`` branch of _repair_duals replaced by
+    ``return y, note``, both halves failed (the bad duals were reported)."""
+    import pulp
+
+    from planner.solver.arrays import ProgramArrays
+    from planner.solver.pulp_backend import _repair_duals
+
+    arrays = ProgramArrays.from_program(_singleton_lp())
+    duals, note = _repair_duals(arrays, np.array([2.0, 0.0]), np.array([1.0, -1.0]))
+    assert duals is None and "fail dual feasibility; not reported" in note
+
+    good = solve(_singleton_lp(), "pulp", SolveOptions(pulp_solver="PULP_CBC_CMD"))
+    assert good.duals_kind == "lp"
+    np.testing.assert_allclose(good.dual("need"), [1.0], atol=DUAL_ATOL)
+
+    original = pulp.LpProblem.solve
+
+    def corrupt(self, *args, **kwargs):  # what a broken solver build would hand back
+        import warnings
+
+        status = original(self, *args, **kwargs)
+        with warnings.catch_warnings():  # PuLP 4.0 migration note on .constraints
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for c in self.constraints.values():
+                c.pi = -1.0
+        return status
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", corrupt)
+    r = solve(_singleton_lp(), "pulp", SolveOptions(pulp_solver="PULP_CBC_CMD"))
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(2.0, rel=OBJ_RTOL)
+    assert r.duals_kind == "none"
+    assert "fail dual feasibility; not reported" in r.log
+    assert r.dual("need").isna().all() and r.dual("cover").isna().all()
+
+
+def _infeasible_or_unbounded_mip() -> Program:
+    """Integers a - b >= 1 and b - a >= 1 (they add up to 0 >= 2: infeasible), and an integer
+    y >= a with cost -1 (unbounded if the rows could hold). HiGHS's MIP presolve stops at
+    "infeasible or unbounded"; only a solve without presolve can say: infeasible."""
+    p = Program("iou")
+    x = p.add_variables("x", ["a", "b"], kind="integer")
+    y = p.add_variables("y", ["free"], kind="integer")
+    p.add_constraints("r", ["r1", "r2"], [0, 0, 1, 1], [0, 1, 0, 1], [1, -1, -1, 1], ">=", [1, 1])
+    p.add_constraints("u", ["u"], [0, 0], [y.offset, x.offset], [1, -1], ">=", 0)
+    p.set_objective([y.offset], [-1])
+    return p
+
+
+def test_highs_re_solves_without_presolve_to_tell_infeasible_from_unbounded():
+    """Checked: with the ``return _without_presolve(...)`` of planner/solver/highs.py solve()
+    removed, the status came back infeasible_or_unbounded and this failed."""
+    from planner.solver import SolverSession
+
+    r = solve(_infeasible_or_unbounded_mip(), "highs")
+    assert r.status is Status.INFEASIBLE
+    assert "re-solved without presolve" in r.log
+    # the session path takes the same branch
+    r = solve(_infeasible_or_unbounded_mip(), "highs", session=SolverSession())
+    assert r.status is Status.INFEASIBLE
+    # the same program without the two conflicting rows is unbounded (y grows with a)
+    p = Program("unb")
+    x = p.add_variables("x", ["a", "b"], kind="integer")
+    y = p.add_variables("y", ["free"], kind="integer")
+    p.add_constraints("u", ["u"], [0, 0], [y.offset, x.offset], [1, -1], "<=", 0)
+    p.set_objective([y.offset], [-1])
+    assert solve(p, "highs").status is Status.UNBOUNDED
+
+
+def _random_lp(m: int = 300, n: int = 400, seed: int = 0) -> Program:
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, 1, (m, n)) * (rng.uniform(size=(m, n)) < 0.3)
+    q = Program("random_lp")
+    y = q.add_variables("y", n, upper=10.0)
+    rows, cols = np.nonzero(a)
+    q.add_constraints("c", m, rows, cols, a[rows, cols], "<=", rng.uniform(1, 10, m))
+    q.set_objective(y.columns, rng.uniform(1, 2, n), sense="max")
+    return q
+
+
+def test_lp_time_limit_is_never_a_false_optimum(backend_case):
+    """An LP (300 rows, 400 columns) with a time limit of 1e-9 s, which no machine meets. The
+    answer is a time-limit status, or, from a backend that finishes anyway (CBC's LP ignores
+    the limit), "optimal" with the true optimum of a solve without a limit. An incumbent from
+    a stopped LP must be feasible and no better than the optimum (a maximization).
+
+    Checked: with "kTimeLimit" dropped from _limit_codes in planner/solver/highs.py (the
+    stop then reads as an error), the highs case failed."""
+    backend, opts = backend_case
+    p = _random_lp()
+    best = solve(p, backend, opts)
+    assert best.status is Status.OPTIMAL
+    ref = solve(p, "highs")  # a second backend agrees on the optimum
+    assert best.objective == pytest.approx(ref.objective, rel=OBJ_RTOL)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an inaccurate stopped point may warn
+        r = solve(p, backend, opts.with_(time_limit=1e-9))
+    assert r.status in (Status.TIME_LIMIT_FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION, Status.OPTIMAL)
+    if r.status is Status.OPTIMAL:
+        assert r.objective == pytest.approx(best.objective, rel=OBJ_RTOL)
+    elif r.status is Status.TIME_LIMIT_FEASIBLE:
+        assert r.max_violation <= 1e-6 and r.objective <= best.objective * (1 + OBJ_RTOL)
+    else:
+        assert not r.has_solution and math.isnan(r.objective)
+
+
+@pytest.mark.parametrize(
+    "pulp_solver",
+    [
+        "PULP_CBC_CMD",
+        pytest.param(
+            "HiGHS",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="product bug: PuLP's HiGHS makes the process's first highspy.Highs(), "
+                "whose banner goes to stdout; planner/solver/pulp_backend.py solve() should "
+                "make one through highs._new_highs(hs, quiet=True) first",
+            ),
+        ),
+    ],
+)
+def test_pulp_prints_nothing_unless_verbose(pulp_solver):
+    """Checked: with _make_solver sending CBC's output to the console (logPath None, msg True)
+    the CBC case failed."""
+    import subprocess
+    import sys
+
+    code = (
+        "from conftest import wyndor\nfrom planner import solve\n"
+        "from planner.solver import SolveOptions\n"
+        f"r = solve(wyndor(), 'pulp', SolveOptions(pulp_solver={pulp_solver!r}))\n"
+        "print(r.objective)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=str(__import__("pathlib").Path(__file__).parent),
+    )
+    assert out.stdout == "36.0\n"

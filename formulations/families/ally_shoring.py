@@ -33,21 +33,19 @@ def add(b: ModelBuilder) -> None:
     t_res = x["tier_restricted"].take(s_of)
     has = free(supply) & (big_m > 0)
     labels = b.pair_labels().set_names(["exporter", "sector"])
-    add_rows(
-        b.program,
-        "ally_shoring_member",
-        labels,
-        supply - m * big_m,
-        "<=",
-        keep=has & ~fixed_at(m, 1.0),
-        description="new sourcing only from coalition members (full or associate)",
+    rows = (  # name, lhs (<= 0), rows kept, description
+        (
+            "ally_shoring_member",
+            supply - m * big_m,
+            has & ~fixed_at(m, 1.0),
+            "new sourcing only from coalition members (full or associate)",
+        ),
+        (
+            "ally_shoring_restricted",
+            supply - (y - t_res + 1.0) * big_m,
+            has & ~fixed_at(y, 1.0) & ~fixed_at(t_res, 0.0),
+            "in restricted sectors new sourcing only from full members",
+        ),
     )
-    add_rows(
-        b.program,
-        "ally_shoring_restricted",
-        labels,
-        supply - (y - t_res + 1.0) * big_m,
-        "<=",
-        keep=has & ~fixed_at(y, 1.0) & ~fixed_at(t_res, 0.0),
-        description="in restricted sectors new sourcing only from full members",
-    )
+    for name, lhs, keep, what in rows:
+        add_rows(b.program, name, labels, lhs, "<=", keep=keep, description=what)

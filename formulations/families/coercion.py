@@ -37,12 +37,9 @@ def add(b: ModelBuilder) -> None:
     labels_js = b.pair_labels().set_names(["exporter", "sector"])
     if len(js):
         ub = cap + (b.bounds["investment"] if "investment" in b.bounds else 0.0)
+        what = "capacity a coalition supplier has left to help a coerced member"
         blk = b.program.add_variables(
-            "spare_capacity",
-            labels_js[js],
-            upper=ub[js],
-            description="capacity a coalition supplier has left to help a coerced member",
-            unit="USD mn",
+            "spare_capacity", labels_js[js], upper=ub[js], description=what, unit="USD mn"
         )
         spare = Expr.variables(nCS, js, blk.columns)
     else:  # nobody can help: the cover rows below then demand no remaining adversary imports

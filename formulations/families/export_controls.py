@@ -27,8 +27,7 @@ def add(b: ModelBuilder) -> None:
     """Add ``export_controls_link_*`` rows and set the ``lost_exports`` expression."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
     nCS = inst.n_pairs
-    j_of = b.country_of_pair
-    s_of = b.sector_of_pair
+    j_of, s_of = b.country_of_pair, b.sector_of_pair
     ace = inst.exports_to_adversaries.ravel()
     m = x["member"]
     t = x["tier_restricted"]

@@ -39,22 +39,21 @@ def add(b: ModelBuilder) -> None:
     y = x["full_member"].take(b.country_of_pair)
     t_res = x["tier_restricted"].take(b.sector_of_pair)
     labels = b.pair_labels()
-    add_rows(
-        b.program,
-        "strategic_leveraging_member",
-        labels,
-        g - y * cap,
-        "<=",
-        keep=has & ~fixed_at(y, 1.0),
-        description="only full members use partnership supply, up to lambda a0",
+    rows = (  # name, lhs, rhs, rows kept, description
+        (
+            "strategic_leveraging_member",
+            g - y * cap,
+            0.0,
+            has & ~fixed_at(y, 1.0),
+            "only full members use partnership supply, up to lambda a0",
+        ),
+        (
+            "strategic_leveraging_restricted",
+            g + t_res * cap,
+            cap,
+            has & ~fixed_at(t_res, 0.0),
+            "no adversary-linked partnerships in restricted sectors",
+        ),
     )
-    add_rows(
-        b.program,
-        "strategic_leveraging_restricted",
-        labels,
-        g + t_res * cap,
-        "<=",
-        cap,
-        keep=has & ~fixed_at(t_res, 0.0),
-        description="no adversary-linked partnerships in restricted sectors",
-    )
+    for name, lhs, rhs, keep, what in rows:
+        add_rows(b.program, name, labels, lhs, "<=", rhs, keep=keep, description=what)

@@ -26,8 +26,7 @@ NAME = "tier_rules"
 def add(b: ModelBuilder) -> None:
     """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase) and ``tier_rules_cut``."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
-    s_of = b.sector_of_pair
-    i_of = b.country_of_pair
+    s_of, i_of = b.sector_of_pair, b.country_of_pair
     d = inst.demand.ravel()
     a0 = inst.adversary_imports.ravel()
     t_open = x["tier_open"].take(s_of)

@@ -10,6 +10,14 @@ from planner.data.loaders import (
     load_wdi,
     read_table,
 )
+from planner.data.network import (
+    Network,
+    adversary_content,
+    exposure_table,
+    read_network,
+    value_added_origin,
+    write_network,
+)
 from planner.data.validation import DataError, Issue, ValidationReport
 
 __all__ = [
@@ -17,12 +25,18 @@ __all__ = [
     "DataError",
     "Dataset",
     "Issue",
+    "Network",
     "ValidationReport",
+    "adversary_content",
     "dataset_sha256",
     "default_data_dir",
+    "exposure_table",
     "load_baci",
     "load_dataset",
     "load_vdem",
     "load_wdi",
+    "read_network",
     "read_table",
+    "value_added_origin",
+    "write_network",
 ]

@@ -12,12 +12,17 @@ import argparse
 import hashlib
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.linalg as sla
+import scipy.sparse as sp
 
 from planner.data import reference as ref
+from planner.data.network import NETWORK_FILE, Network, network_arrays, read_network, write_npz
+from planner.data.validation import DataError
 from planner.errors import PlannerError
 
 RAW_FLOWS = "icio2022/icio2022_bilateral_intermediate_by_sector.csv.gz"
@@ -28,6 +33,12 @@ RAW_WDI = "wdi/WB_API_NY.GDP.MKTP.CD_DS2_en_csv_v2_9865.csv"
 RAW_VDEM = "vdem/vdem_v15_libdem_polyarchy_2010_2024.csv"
 RAW_ROW = "regimes/owid_political-regime_RoW.csv"
 RAW_UNGA = "unga/voeten_IdealpointestimatesAll_Apr2020.csv"
+RAW_NETWORK = "icio2022/icio2022_network_sanction_simulator_cache.npz"
+NETWORK_FLOW_TOL = 1e-3  # USD mn: node flows summed over buying sectors vs flows.csv/domestic.csv
+NETWORK_SHARE_TOL = 1e-12  # decoded purchase shares vs the raw float64 ones
+NETWORK_CONTENT_TOL = 1e-9  # adversary content from the shipped file vs the raw float64 file
+FLOW_GRID = 1e4  # ICIO flows are multiples of 1e-4 USD mn
+EXACT_DIVISOR = 2.0**40  # columns whose flows are not on the grid: shares to 2^-41
 
 YEAR = 2022
 UNGA_SESSION = 74  # the 2019 session, the last in the file
@@ -216,6 +227,7 @@ def build(raw: Path, out: Path) -> dict[str, object]:
     for name, df in files.items():
         _write_csv(df, out / name)
     _verify(raw, out, flows)
+    net_info = build_network(raw, out, countries, sectors)
     manifest = {
         "dataset": "oecd-icio-2022-intermediate",
         "reference_year": YEAR,
@@ -231,10 +243,12 @@ def build(raw: Path, out: Path) -> dict[str, object]:
                 RAW_VDEM,
                 RAW_ROW,
                 RAW_UNGA,
+                RAW_NETWORK,
             ]
         },
-        "files": {name: _sha256(out / name) for name in files},
-        "rows": {name: len(df) for name, df in files.items()},
+        "files": {name: _sha256(out / name) for name in [*files, NETWORK_FILE]},
+        "rows": {**{name: len(df) for name, df in files.items()}, NETWORK_FILE: net_info["nodes"]},
+        "network": net_info,
         "cross_border_total": float(cross["value"].sum()),
     }
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -267,6 +281,116 @@ def _verify(raw: Path, out: Path, flows: pd.DataFrame) -> None:
         raise BuildError("gross output total differs from the raw file")
 
 
+def _read_raw_network(raw: Path) -> dict[str, np.ndarray]:
+    path = raw / RAW_NETWORK
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arr = {k: z[k] for k in ("A", "omb", "s", "go", "z", "countries", "sectors")}
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise BuildError(f"{RAW_NETWORK}: cannot read the network: {exc}") from exc
+    return arr
+
+
+def build_network(
+    raw: Path, out: Path, countries: list[str], sectors: list[str]
+) -> dict[str, object]:
+    """Write ``network.npz`` from the raw network cache and verify it; returns its summary.
+
+    The raw nodes are sector-major (node ``r * C + u``); the written ones country-major.
+    Purchase shares are stored losslessly as integer flows on ICIO's 1e-4 USD mn grid with a
+    per-buyer divisor (``share = data / divisor[buyer]``); a buyer whose shares are not on the
+    grid (the capped ones) gets the divisor 2^40 instead.
+    """
+    arr = _read_raw_network(raw)
+    a, omb, go = arr["A"], arr["omb"], arr["go"]
+    nc, ns = len(countries), len(sectors)
+    n = nc * ns
+    if list(arr["countries"]) != countries or list(arr["sectors"]) != sectors:
+        raise BuildError(f"{RAW_NETWORK}: countries or sectors differ from the flows file")
+    if a.shape != (n, n) or any(arr[k].shape != (n,) for k in ("omb", "s", "go", "z")):
+        raise BuildError(f"{RAW_NETWORK}: expected {n} nodes, A has shape {a.shape}")
+    if not np.isfinite(a).all() or (a < 0).any():
+        raise BuildError(f"{RAW_NETWORK}: negative or non-finite shares")
+    raw_node = np.arange(n)
+    # new node k = u * ns + r holds raw node r * nc + u
+    perm = (raw_node % ns) * nc + raw_node // ns
+    shares = sp.csr_matrix(a[np.ix_(perm, perm)])
+    shares.sort_indices()
+    col = shares.indices
+    grid = FLOW_GRID * (omb * go)[perm]
+    counts = np.round(shares.data * grid[col])
+    colsum = np.bincount(col, weights=counts, minlength=n)
+    divisor = np.where(colsum > 0, colsum, 1.0)
+    err = np.zeros(n)
+    np.maximum.at(err, col, np.abs(counts / divisor[col] - shares.data))
+    off = err > NETWORK_SHARE_TOL
+    divisor[off] = EXACT_DIVISOR
+    in_off = off[col]
+    counts[in_off] = np.round(shares.data[in_off] * EXACT_DIVISOR)
+    nodes = pd.MultiIndex.from_product([countries, sectors], names=["country", "sector"])
+    network = Network(nodes, shares, omb[perm], arr["s"][perm], arr["z"][perm], go[perm])
+    write_npz(
+        out / NETWORK_FILE,
+        network_arrays(network, divisor=divisor, data=counts.astype(np.int64)),
+    )
+    back = read_network(out / NETWORK_FILE, countries, sectors)
+    _verify_network(out, back, network, arr, perm)
+    return {
+        "nodes": n,
+        "links": int(shares.nnz),
+        "inactive_nodes": int((np.diff(sp.csc_matrix(shares).indptr) == 0).sum()),
+        "exact_divisor_nodes": int(off.sum()),
+    }
+
+
+def _verify_network(
+    out: Path, back: Network, network: Network, arr: dict[str, np.ndarray], perm: np.ndarray
+) -> None:
+    """The written network against the raw file and the shipped flows; BuildError otherwise."""
+    if not back.nodes.equals(network.nodes):
+        raise BuildError(f"{NETWORK_FILE}: node labels do not read back")
+    d = back.shares - network.shares
+    share_err = float(abs(d).max()) if d.nnz else 0.0
+    if share_err > NETWORK_SHARE_TOL or back.shares.nnz != network.shares.nnz:
+        raise BuildError(f"{NETWORK_FILE}: shares differ from {RAW_NETWORK} by {share_err:.3g}")
+    for k in ("input_share", "output", "final_demand", "reported_output"):
+        if not np.array_equal(getattr(back, k), getattr(network, k)):
+            raise BuildError(f"{NETWORK_FILE}: {k} does not reproduce {RAW_NETWORK} exactly")
+    # flows seller -> buyer summed over the buyer's sectors, against flows.csv and domestic.csv
+    nc, ns = len(back.countries), len(back.sectors)
+    n = nc * ns
+    buyer_country = np.arange(n) // ns
+    p = sp.csr_matrix((np.ones(n), (np.arange(n), buyer_country)), shape=(n, nc))
+    by_country = (back.flows() @ p).toarray()  # [seller node, buyer country]
+    fl = pd.read_csv(out / "flows.csv", dtype={"importer": str, "exporter": str, "sector": str})
+    dom = pd.read_csv(out / "domestic.csv", dtype={"country": str, "sector": str})
+    ci, si = back.countries, back.sectors
+    expected = np.zeros((n, nc))
+    seller = ci.get_indexer(fl["exporter"]) * ns + si.get_indexer(fl["sector"])
+    expected[seller, ci.get_indexer(fl["importer"])] = fl["value"].to_numpy()
+    dseller = ci.get_indexer(dom["country"]) * ns + si.get_indexer(dom["sector"])
+    expected[dseller, ci.get_indexer(dom["country"])] = dom["value"].to_numpy()
+    gap = np.abs(by_country - expected)
+    worst = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    if gap[worst] > NETWORK_FLOW_TOL:
+        c, s = back.nodes[worst[0]]
+        raise BuildError(
+            f"{NETWORK_FILE}: flows {c}/{s} -> {ci[worst[1]]} sum to {by_country[worst]:.6f}, "
+            f"shipped {expected[worst]:.6f} USD mn (gap {gap[worst]:.3g} > {NETWORK_FLOW_TOL})"
+        )
+    # adversary content from the shipped file against a dense float64 inverse of the raw file
+    adv = ["CHN", "RUS"]
+    lam = back.adversary_content(adv)
+    t_raw = arr["A"][np.ix_(perm, perm)] * arr["omb"][perm][None, :]
+    v = np.where(back.nodes.get_level_values(0).isin(adv), 1.0 - arr["omb"][perm], 0.0)
+    lam_raw = sla.solve(np.eye(n) - t_raw.T, v)
+    lam_err = float(np.abs(lam - lam_raw).max())
+    if lam_err > NETWORK_CONTENT_TOL:
+        raise BuildError(
+            f"{NETWORK_FILE}: adversary content differs from {RAW_NETWORK} by {lam_err:.3g}"
+        )
+
+
 def default_raw_dir() -> Path:
     """``shared/data`` beside the repository (as laid out on the project's machines)."""
     return Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -285,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         manifest = build(args.raw, args.out)
-    except (BuildError, FileNotFoundError, KeyError) as exc:
+    except (BuildError, DataError, FileNotFoundError, KeyError) as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v} rows" for k, v in manifest["rows"].items()))

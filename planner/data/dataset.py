@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from planner.data.network import NETWORK_FILE, Network, read_network
 from planner.data.validation import (
     ISO3_RE,
     DataError,
@@ -61,6 +63,11 @@ class Dataset:
     defaulted : list of str
         Sector columns the file did not give and the loader filled with
         :data:`SECTOR_DEFAULTS` (a scenario's own value then applies instead).
+    network_file : pathlib.Path or None
+        The dataset's ``network.npz``, read on first access of :attr:`network`.
+    network_ops : tuple
+        Operations (folding, sector aggregation) to apply to the network read from
+        ``network_file``, in order.
     """
 
     countries: pd.DataFrame
@@ -73,6 +80,9 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     regime_measure: str = "libdem"
     defaulted: list[str] = field(default_factory=list)
+    network_file: Path | None = None
+    network_ops: tuple[Callable[[Network], Network], ...] = ()
+    _network_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -92,7 +102,7 @@ class Dataset:
         Parameters
         ----------
         countries, sectors, flows, output, domestic : pandas.DataFrame
-            Tables with the columns of shared/SCENARIO.md (``iso3``/``sector`` as columns).
+            Tables with the columns of the dataset directory format (``iso3``/``sector`` as columns).
         name : str
             Dataset name.
         files : mapping, optional
@@ -136,8 +146,13 @@ class Dataset:
         return cls(c, s, f, o, d, name=name, source=source, notes=notes, defaulted=defaulted)
 
     def validate(self) -> ValidationReport:
-        """Check every table again and report all problems at once (nothing raised)."""
+        """Check every table (and the network file) again; report all problems at once."""
         report = ValidationReport()
+        if self.has_network:
+            try:
+                read_network(self.network_file, self.countries.index, self.sectors.index)
+            except DataError as exc:
+                report.issues.extend(exc.issues)
         try:
             Dataset.from_frames(
                 self.countries.reset_index(),
@@ -150,6 +165,52 @@ class Dataset:
         except DataError as exc:
             report.issues.extend(exc.issues)
         return report
+
+    # ------------------------------------------------------------------ network
+    @property
+    def has_network(self) -> bool:
+        """Whether the dataset carries an input-output network (without loading it)."""
+        return self.network_file is not None and Path(self.network_file).exists()
+
+    @property
+    def network(self) -> Network | None:
+        """The input-output network (loaded and validated on first access), or None."""
+        if not self.has_network:
+            return None
+        key = (str(self.network_file), self.network_ops)
+        net = self._network_cache.get(key)
+        if net is None:
+            # labels are checked against the tables the file belongs to (before any operation)
+            codes = (None, None) if self.network_ops else (self.countries.index, self.sectors.index)
+            net = read_network(self.network_file, *codes)
+            for op in self.network_ops:
+                net = op(net)
+            self._network_cache.clear()  # one network per dataset lineage in memory
+            self._network_cache[key] = net
+        return net
+
+    def require_network(self) -> Network:
+        """The network, or DataError naming the missing file and the dataset directory."""
+        net = self.network
+        if net is None:
+            where = self.source if self.source is not None else f"dataset {self.name!r}"
+            raise DataError(
+                f"this needs the input-output network: no {NETWORK_FILE} in {where} "
+                "(see data/README.md, 'The network')",
+                file=NETWORK_FILE,
+                column="*",
+            )
+        return net
+
+    def _with_network_op(self, op: Callable[[Network], Network], what: str) -> dict:
+        """Fields for :func:`dataclasses.replace` that carry the network through ``op``."""
+        if not self.has_network:
+            return {}
+        return {
+            "network_ops": (*self.network_ops, op),
+            "_network_cache": self._network_cache,
+            "notes": [f"network: {what} (nodes merged, flows and output summed)"],
+        }
 
     # ------------------------------------------------------------------ derived quantities
     def demand(self) -> pd.Series:
@@ -277,13 +338,18 @@ class Dataset:
             o["country"] = o["country"].map(to)
             output = o.groupby(["country", "sector"], sort=True).sum(numeric_only=True)
         note = f"folded {len(folded)} countries into {row}"
+        net = self._with_network_op(
+            functools.partial(Network.aggregate, country_map=to.to_dict()),
+            f"folded {len(folded)} countries into {row}",
+        )
         return replace(
             self,
             countries=countries,
             flows=flows,
             output=output,
             domestic=domestic,
-            notes=[*self.notes, note],
+            network_ops=net.get("network_ops", self.network_ops),
+            notes=[*self.notes, note, *net.get("notes", [])],
         )
 
     def aggregate_sectors(self, mapping: Mapping[str, str]) -> Dataset:
@@ -339,13 +405,19 @@ class Dataset:
             r["sector"] = r["sector"].map(m)
             return r.groupby(["country", "sector"], sort=True).sum(numeric_only=True)
 
+        note = f"aggregated {len(mapping)} sectors into {len(sectors)}"
+        net = self._with_network_op(
+            functools.partial(Network.aggregate, sector_map=dict(mapping)),
+            f"aggregated {len(mapping)} sectors into {len(sectors)}",
+        )
         return replace(
             self,
             sectors=sectors,
             flows=flows,
             output=regroup(self.output),
             domestic=regroup(self.domestic),
-            notes=[*self.notes, f"aggregated {len(mapping)} sectors into {len(sectors)}"],
+            network_ops=net.get("network_ops", self.network_ops),
+            notes=[*self.notes, note, *net.get("notes", [])],
         )
 
     def summary(self) -> str:

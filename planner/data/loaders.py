@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.dataset import Dataset
+from planner.data.network import NETWORK_FILE
 from planner.data.validation import DataError, ValidationReport, check_numbers
 
 __all__ = [
@@ -103,7 +104,9 @@ def load_dataset(path: str | Path | None = None, regime: str = "libdem") -> Data
     ----------
     path : str or pathlib.Path, optional
         A directory with ``countries``, ``sectors`` and ``flows`` tables (CSV, CSV.gz or
-        Parquet) and optionally ``output`` and ``domestic``; ``None`` or ``"default"`` for the
+        Parquet) and optionally ``output``, ``domestic`` and the input-output network
+        ``network.npz`` (validated here; the shipped one on first access of
+        ``Dataset.network``); ``None`` or ``"default"`` for the
         shipped OECD ICIO 2022 dataset.
     regime : {"libdem", "polyarchy", "row_class"}
         Which democracy score ``countries["regime"]`` holds.
@@ -151,6 +154,10 @@ def load_dataset(path: str | Path | None = None, regime: str = "libdem") -> Data
         files=files,
         source=directory,
     )
+    if (directory / NETWORK_FILE).exists():
+        ds.network_file = directory / NETWORK_FILE
+        if not is_default:  # a user's network is validated now; the shipped one on first use
+            _ = ds.network
     for col in ("row_class", "row_class_year"):
         if col in ds.countries.columns:
             ds.countries[col] = pd.to_numeric(ds.countries[col], errors="coerce")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from formulations.instance import look_through_share
 from formulations.model import CoalitionModel, Plan
+from planner.data.dataset import Dataset
 from planner.interpreter.explain import binding_constraints, shadow_prices
 from planner.interpreter.metrics import dependency_index, pair_metrics, tag
 from planner.interpreter.tables import build_tables
@@ -52,7 +55,10 @@ class Interpretation:
 
 
 def interpret(
-    model: CoalitionModel, result: SolveResult, name: str | None = None
+    model: CoalitionModel,
+    result: SolveResult,
+    name: str | None = None,
+    dataset: Dataset | None = None,
 ) -> Interpretation:
     """Turn a solved model into tables, metrics and explanations.
 
@@ -64,6 +70,9 @@ def interpret(
         Its solve; must hold a solution (``result.raise_for_status()`` is called).
     name : str, optional
         Defaults to the scenario's name.
+    dataset : Dataset, optional
+        The model's dataset: when it carries an input-output network, the look-through
+        measure is reported too (it always is when the model optimizes it).
 
     Returns
     -------
@@ -110,6 +119,17 @@ def interpret(
         for eff in (False, True):
             key = f"{'effective_' if eff else ''}dependency_{label}"
             di[key], per_country[key] = dependency_index(m, omega, wshare, effective=eff)
+    # every exposure measure, whichever the objective used (additions to the headline)
+    for measure, share in _carried_shares(inst, dataset).items():
+        carried = pd.Series(share.ravel(), index=sigma.index)
+        for label, value, exports in (
+            ("before", "baseline", exp_before),
+            ("after", "optimized", exp_after),
+        ):
+            m = pair_metrics(plan.links, value, adversaries, coalition, demand, carried, exports)
+            key = f"{measure}_dependency_{label}"
+            di[key], per_country[key] = dependency_index(m, omega, wshare, effective=True)
+            by_pair[f"{measure}_share_{label}"] = m["effective_share"]
     by_member = pd.DataFrame(per_country)
     by_member["role"] = plan.roles.reindex(by_member.index)
     by_member["weight"] = omega
@@ -165,6 +185,25 @@ def interpret(
         tables,
         headline,
     )
+
+
+def _carried_shares(inst, dataset: Dataset | None) -> dict[str, np.ndarray]:
+    """The carried-content shares per measure: first order (sigma) always, look-through
+    (lambda) when the model used it or the dataset has a network."""
+    out = {}
+    if inst.first_order_share is not None:
+        out["first_order"] = inst.first_order_share
+    if inst.exposure == "look_through":
+        out["look_through"] = inst.transshipment_share
+    elif dataset is not None and dataset.has_network:
+        out["look_through"] = look_through_share(
+            dataset,
+            list(inst.countries[inst.adversary]),
+            inst.countries,
+            inst.sectors,
+            inst.adversary,
+        )
+    return out
 
 
 def _wmean(values: pd.Series, weights: pd.Series) -> pd.Series:

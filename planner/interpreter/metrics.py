@@ -2,7 +2,7 @@
 
 Every function takes plain tables, so the same code checks a solution independently of the
 program that produced it: direct and effective (transshipment) adversary shares, the dependency
-index of MODEL.md, supplier concentration (HHI) and strategic-dependency flags in the EU 2021
+index of the model, supplier concentration (HHI) and strategic-dependency flags in the EU 2021
 style.
 """
 
@@ -51,7 +51,7 @@ def pair_metrics(
     adversaries, coalition : iterable of str
         Adversaries; coalition members (full and associate).
     demand : pandas.Series
-        D[i,s] indexed (importer, sector): the denominator of the shares (MODEL.md's DI uses
+        D[i,s] indexed (importer, sector): the denominator of the shares (the model's DI uses
         the baseline import demand, which imports plus domestic substitution still meet).
     sigma : pandas.Series, optional
         Transshipment share sigma[j,s] indexed (exporter, sector); without it the effective
@@ -123,7 +123,7 @@ def dependency_index(
     sector_weight: pd.Series,
     effective: bool = False,
 ) -> tuple[float, pd.Series]:
-    """MODEL.md's DI and each country's dependency from :func:`pair_metrics`.
+    """The model's DI and each country's dependency from :func:`pair_metrics`.
 
     Parameters
     ----------

@@ -45,6 +45,23 @@ def _list(items: Sequence[str], empty: str = "none") -> str:
     return ", ".join(items) if items else empty
 
 
+def _carried_clause(h: dict) -> str:
+    """The dependency index counting carried adversary content, by each measure computed."""
+    fo_b = h.get("first_order_dependency_before", h["effective_dependency_before"])
+    fo_a = h.get("first_order_dependency_after", h["effective_dependency_after"])
+    text = (
+        "counting adversary content shipped through third countries in the same sector, from "
+        f"{fo_b:.4f} to {fo_a:.4f}"
+    )
+    if h.get("look_through_dependency_before") is not None:
+        text += (
+            "; through every tier of the supply network (look-through), from "
+            f"{h['look_through_dependency_before']:.4f} to "
+            f"{h['look_through_dependency_after']:.4f}"
+        )
+    return text
+
+
 def summary_paragraph(it: Interpretation) -> str:
     """The plain-language paragraph; each number is a value of a table or ``it.headline``."""
     h = it.headline
@@ -65,8 +82,7 @@ def summary_paragraph(it: Interpretation) -> str:
         f"The plan costs {fmt_money(h['total_cost'])} of a {fmt_money(h['budget'])} budget.",
         f"The dependency index (the GDP- and criticality-weighted share of the focal countries' "
         f"imports that comes from {adv}) falls from {before:.4f} to {after:.4f} "
-        f"({change:+.1f} %); counting adversary content shipped through third countries, from "
-        f"{h['effective_dependency_before']:.4f} to {h['effective_dependency_after']:.4f}.",
+        f"({change:+.1f} %); {_carried_clause(h)}.",
         f"Strategic dependencies flagged in the EU 2021 style (supplier HHI > 0.4, more than "
         f"half from outside the coalition, and a sector the coalition imports from outside "
         f"more than it exports): "

@@ -7,7 +7,7 @@ Knows nothing of trade: it reads a :class:`formulations.program.Program` and ret
 from planner.solver.api import BACKENDS, SolverSession, available_backends, solve
 from planner.solver.decompose import BlockStructure, block_structure, solve_decomposed
 from planner.solver.diagnosis import Diagnosis, diagnose
-from planner.solver.options import SolveOptions
+from planner.solver.options import SolveOptions, SolverOptionError
 from planner.solver.result import (
     InaccurateSolutionWarning,
     SolveError,
@@ -26,6 +26,7 @@ __all__ = [
     "SolveOptions",
     "SolveResult",
     "SolverNotAvailableError",
+    "SolverOptionError",
     "SolverSession",
     "Status",
     "WarmStart",

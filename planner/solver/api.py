@@ -7,13 +7,15 @@ import time
 import warnings
 from dataclasses import replace
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from formulations.program import Program
+from formulations.program import Program, constant_rows_fail
 from planner.solver import highs, pulp_backend, scipy_backend
 from planner.solver.arrays import ProgramArrays
+from planner.solver.numerics import numerics_text, objective_scale, program_numerics
 from planner.solver.options import SolveOptions
 from planner.solver.result import (
     BackendOutcome,
@@ -22,10 +24,20 @@ from planner.solver.result import (
     SolveResult,
     SolverNotAvailableError,
     Status,
-    WarmStart,
 )
 
-__all__ = ["BACKENDS", "SolverSession", "available_backends", "backend_module", "solve"]
+if TYPE_CHECKING:
+    from planner.solver.result import WarmStart
+
+__all__ = [
+    "BACKENDS",
+    "SolverSession",
+    "assemble_result",
+    "available_backends",
+    "backend_module",
+    "objective_scale",
+    "solve",
+]
 
 BACKENDS: dict[str, ModuleType] = {
     "highs": highs,
@@ -91,62 +103,13 @@ def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
     return program.split(np.full(n, np.nan), by=by)
 
 
-def _numerics(program: Program, scale: float) -> dict:
-    """Coefficient ranges of the program as built, and the objective scale applied."""
-    ranges = program.coefficient_ranges()
-    ratio, family, label = program.worst_row_ratio()
-    return {
-        "coefficient_ranges": {
-            part: {k: float(v) for k, v in row.items()} for part, row in ranges.iterrows()
-        },
-        "worst_row_ratio": {"ratio": ratio, "family": family, "label": str(label)},
-        "objective_scale": float(scale),
-    }
-
-
-def _numerics_text(numerics: dict) -> str:
-    """The log's header: what the solver is given."""
-    lines = ["planner: coefficient ranges of the program (absolute values)"]
-    for part, r in numerics["coefficient_ranges"].items():
-        lines.append(
-            f"  {part:<9} [{r['min_abs']:.3g}, {r['max_abs']:.3g}]  ratio {r['ratio']:.3g}"
-        )
-    w = numerics["worst_row_ratio"]
-    lines.append(
-        f"  widest row: {w['family']} {w['label']} (ratio {w['ratio']:.3g}); objective scaled by "
-        f"{numerics['objective_scale']:g}"
-    )
-    return "\n".join(lines) + "\n"
-
-
-def objective_scale(c: np.ndarray) -> float:
-    """A power of two that brings the largest objective coefficient into [0.5, 1).
-
-    Solvers judge optimality with absolute tolerances (HiGHS: reduced costs below 1e-7 count
-    as zero), so an objective such as a dependency share, whose coefficients are 1e-12 to
-    1e-4 per USD mn, would look optimal almost anywhere. Scaling by a power of two is exact;
-    objective, bound and duals are scaled back.
-    """
-    cmax = float(np.abs(c).max()) if len(c) else 0.0
-    if cmax == 0.0 or 1e-2 <= cmax <= 1e3:
-        return 1.0
-    return float(2.0 ** -math.ceil(math.log2(cmax)))
-
-
 def _failing_empty_rows(program: Program, arrays: ProgramArrays, tol: float = 1e-9) -> list[str]:
     """Labels of rows without a non-zero whose right-hand side 0 cannot meet."""
-    nnz = np.diff(arrays.a.indptr)
-    rows = np.flatnonzero(nnz == 0)
-    if not len(rows):
+    rows = np.flatnonzero(np.diff(arrays.a.indptr) == 0)
+    bad = rows[constant_rows_fail(arrays.sense_codes[rows], arrays.rhs[rows], tol)]
+    if not len(bad):
         return []
-    rhs, sense = arrays.rhs[rows], arrays.sense_codes[rows]
-    t = tol * (1.0 + np.abs(rhs))
-    bad = (
-        ((sense < 0) & (rhs < -t)) | ((sense > 0) & (rhs > t)) | ((sense == 0) & (np.abs(rhs) > t))
-    )
-    if not bad.any():
-        return []
-    owners = program.row_owner(rows[bad])
+    owners = program.row_owner(bad)
     return [f"{f}[{lab!r}]" for f, lab in zip(owners.iloc[:, 0], owners.iloc[:, 1], strict=True)]
 
 
@@ -211,7 +174,7 @@ def solve(
     original = ProgramArrays.from_program(program)
     scale = objective_scale(original.c) if options.scale_objective else 1.0
     arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
-    numerics = _numerics(program, scale)
+    numerics = program_numerics(program, scale)
     t0 = time.perf_counter()
     empty = _failing_empty_rows(program, original)
     if empty:
@@ -234,7 +197,9 @@ def solve(
             kwargs["session"] = state
         raw = mod.solve(arrays, options, **kwargs)
         outcome = _unscale(raw, scale)
-    outcome = replace(outcome, log=_numerics_text(numerics) + outcome.log)
+    outcome = replace(
+        outcome, log=numerics_text(numerics) + options.solver_options_text(backend) + outcome.log
+    )
     t_solve = time.perf_counter() - t0
     timings = {"build": float(program.build_seconds), "solve": t_solve, "duals": 0.0}
 
@@ -261,7 +226,6 @@ def solve(
         timings=timings,
         numerics=numerics,
         duals_kind=duals_kind,
-        is_mip=arrays.is_mip,
     )
 
 
@@ -274,13 +238,20 @@ def assemble_result(
     options: SolveOptions,
     timings: dict[str, float],
     numerics: dict,
-    duals_kind: str,
-    is_mip: bool,
+    duals_kind: str | None = None,
+    is_mip: bool | None = None,
 ) -> SolveResult:
     """Map a backend's outcome (unscaled) back to the program's blocks and families, check the
     point against every row and bound, and warn (or raise, in strict mode) if it violates one;
-    write the log to ``options.log_file`` if one is set."""
+    write the log to ``options.log_file`` if one is set.
+
+    ``duals_kind`` defaults to ``"lp"`` when the outcome has row duals and the program is an
+    LP, else ``"none"``; ``is_mip`` defaults to ``original.is_mip``.
+    """
+    is_mip = original.is_mip if is_mip is None else is_mip
     row_duals = outcome.row_duals
+    if duals_kind is None:
+        duals_kind = "lp" if row_duals is not None and not is_mip else "none"
     log = outcome.log
     if options.log_file is not None:
         options.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -307,28 +278,28 @@ def assemble_result(
         duals = _nan_split(program, m, "families")
         reduced = _nan_split(program, n, "blocks")
 
-    result = SolveResult(
+    result = SolveResult(  # what the solver reported, side by side with what we derived
         status=outcome.status,
-        solver_status=outcome.solver_status,
         backend=backend,
+        solver_status=outcome.solver_status,
+        options=options,
         solver_name=outcome.solver_name,
+        timings=timings,
         solver_version=outcome.solver_version,
+        is_mip=is_mip,
         objective=outcome.objective if outcome.status.has_solution else math.nan,
+        x=x,
         best_bound=outcome.best_bound,
         gap=outcome.gap,
+        basis=outcome.basis,
         values=values,
         duals=duals,
         reduced_costs=reduced,
         duals_kind=duals_kind,
-        is_mip=is_mip,
-        timings=timings,
+        log=log,
         violations=violations,
         max_violation=max_violation,
-        log=log,
-        options=options,
-        x=x,
         numerics=numerics,
-        basis=outcome.basis,
     )
     if outcome.status.has_solution and max_rel > options.feasibility_tol:
         worst = violations["max_relative"].idxmax()

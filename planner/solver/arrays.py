@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from formulations.program import Program
+from formulations.program import Program, row_bounds_from_senses
 
-__all__ = ["ProgramArrays"]
+__all__ = ["ProgramArrays", "elastic_slacks"]
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,9 @@ class ProgramArrays:
         return bool(self.integrality.any())
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        lower = np.where(self.sense_codes >= 0, self.rhs, -np.inf)
-        upper = np.where(self.sense_codes <= 0, self.rhs, np.inf)
-        return lower, upper
+        """Row activity bounds ``(lower, upper)`` (see
+        :func:`formulations.program.row_bounds_from_senses`)."""
+        return row_bounds_from_senses(self.sense_codes, self.rhs)
 
     def with_integers_fixed(self, x: np.ndarray) -> ProgramArrays:
         """The LP left when every integer column is fixed at its (rounded) value in ``x``."""
@@ -77,3 +77,31 @@ class ProgramArrays:
 
     def objective_value(self, x: np.ndarray) -> float:
         return float(self.c @ x + self.constant)
+
+
+def elastic_slacks(rows: np.ndarray, sense_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Penalised slack columns that let the given rows bend.
+
+    One slack per ``<=`` or ``>=`` row, two per ``==`` row: a slack with sign +1 helps a
+    ``>=`` (or ``==``) row, i.e. relaxes it downward; one with sign -1 helps a ``<=`` (or
+    ``==``) row, relaxing it upward. Used by the elastic program of
+    :func:`planner.solver.diagnose` and the phase-1 master of
+    :func:`planner.solver.solve_decomposed`.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        Row indices (in whatever numbering the caller builds its matrix).
+    sense_codes : numpy.ndarray
+        Sense code of each of ``rows`` (-1 ``<=``, 0 ``==``, +1 ``>=``).
+
+    Returns
+    -------
+    slack_rows, slack_sign : numpy.ndarray
+        The row and the coefficient (+1 or -1) of each slack column: first the +1 slacks,
+        then the -1 slacks, each in the order of ``rows``.
+    """
+    rows = np.asarray(rows)
+    plus, minus = rows[sense_codes >= 0], rows[sense_codes <= 0]
+    sign = np.concatenate([np.ones(len(plus)), -np.ones(len(minus))])
+    return np.concatenate([plus, minus]), sign

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -35,12 +35,19 @@ from scipy.sparse.csgraph import connected_components
 
 from formulations.program import Program
 from planner.solver import highs
-from planner.solver.api import _numerics, _numerics_text, assemble_result, objective_scale
-from planner.solver.arrays import ProgramArrays
+from planner.solver.api import assemble_result
+from planner.solver.arrays import ProgramArrays, elastic_slacks
+from planner.solver.numerics import numerics_text, objective_scale, program_numerics
 from planner.solver.options import SolveOptions
 from planner.solver.result import BackendOutcome, SolveError, SolveResult, Status
 
-__all__ = ["BlockStructure", "block_structure", "solve_decomposed"]
+__all__ = [
+    "BlockStructure",
+    "DantzigWolfe",
+    "DecompositionSettings",
+    "block_structure",
+    "solve_decomposed",
+]
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,367 @@ def _sub_arrays(full: ProgramArrays, cols: np.ndarray, rows: np.ndarray) -> Prog
     )
 
 
+@dataclass
+class _Loop:
+    """Where the column generation stands."""
+
+    status: Status = Status.OPTIMAL
+    message: str = "optimal"
+    phase: int = 1
+    iteration: int = 0
+    master: BackendOutcome | None = None  # the last master solve
+    bound: float = -math.inf  # Lagrangian bound of phase 2 (minimised, scaled)
+
+
+@dataclass(frozen=True)
+class DecompositionSettings:
+    """How :class:`DantzigWolfe` runs; the parameters of :func:`solve_decomposed`.
+
+    Attributes
+    ----------
+    gap : float
+        Relative gap between master objective and Lagrangian bound at which the loop stops.
+    max_iterations : int
+        Pricing rounds at the most.
+    min_block_columns : int
+        Smallest block (components are packed up to it).
+    workers : int or None
+        Pricing threads (``None``: ``options.threads``, 1 if unset).
+    """
+
+    gap: float = 1e-6
+    max_iterations: int = 500
+    min_block_columns: int = 1000
+    workers: int | None = None
+
+
+class DantzigWolfe:
+    """Dantzig-Wolfe column generation for one block-angular LP (see :func:`solve_decomposed`).
+
+    The steps, each a method: the constructor splits the program into blocks and loads each
+    in its own HiGHS session (:meth:`__init__`); :meth:`price` solves one block at the
+    master's prices and :meth:`propose` keeps its point; :meth:`master` solves the master LP
+    of phase 1 (artificial slacks on the linking rows) or phase 2 (the objective);
+    :meth:`iterate` alternates them until the Lagrangian bound meets the master's objective;
+    :meth:`primal_point` and :meth:`row_duals` recover the program's point and duals, and
+    :meth:`run` assembles the :class:`SolveResult`.
+
+    Parameters
+    ----------
+    program : formulations.program.Program
+        An LP whose rows, apart from the ``linking`` families, fall into bounded blocks.
+    linking : sequence of str
+        The coupling families.
+    options : SolveOptions, optional
+        As for :func:`solve_decomposed`.
+    settings : DecompositionSettings, optional
+        Gap, iteration limit, block packing and worker threads (defaults as there).
+
+    Raises
+    ------
+    ValueError
+        The program has integer columns.
+    KeyError
+        A linking family does not exist.
+    """
+
+    solver_name = "HiGHS (Dantzig-Wolfe)"
+
+    def __init__(
+        self,
+        program: Program,
+        linking: Sequence[str],
+        options: SolveOptions | None = None,
+        settings: DecompositionSettings | None = None,
+    ) -> None:
+        self.options = options = options or SolveOptions()
+        self.settings = settings = settings or DecompositionSettings()
+        self.t_start = time.perf_counter()
+        self.program = program
+        self.original = original = ProgramArrays.from_program(program)
+        if original.is_mip:
+            raise ValueError("solve_decomposed solves LPs only; the program has integer columns")
+        self.sign = -1.0 if original.maximize else 1.0
+        self.scale = objective_scale(original.c) if options.scale_objective else 1.0
+        self.c = self.sign * self.scale * original.c  # minimised internally
+        self.numerics = program_numerics(program, self.scale)
+        self.structure = block_structure(program, linking, settings.min_block_columns)
+        self.link_rows = self.structure.linking_rows
+        self.link_sense = original.sense_codes[self.link_rows]
+        self.link_rhs = original.rhs[self.link_rows]
+        workers = settings.workers
+        self.n_workers = max(1, int(workers if workers is not None else options.threads or 1))
+        self.sub_options = options.with_(
+            time_limit=None,
+            verbose=False,
+            log_file=None,
+            threads=1 if self.n_workers > 1 else options.threads,
+        )
+        self.blocks = self._make_blocks()
+        # artificial slacks on the linking rows: +1 helps a >= row, -1 a <= row, both for ==
+        self.art_rows, self.art_sign = elastic_slacks(
+            np.arange(len(self.link_rows)), self.link_sense
+        )
+        self.feas_tol = 1e-9 * (1.0 + float(np.abs(self.link_rhs).max(initial=0.0)))
+        sizes = [len(b.cols) for b in self.blocks]
+        self.lines = [
+            f"Dantzig-Wolfe: {len(self.blocks)} blocks (columns {min(sizes)}-{max(sizes)}), "
+            f"{len(self.link_rows)} linking rows ({', '.join(linking)})",
+            f"{'iter':>5} {'phase':>5} {'master':>14} {'bound':>14} {'columns':>8} {'seconds':>8}",
+        ]
+        self.version = ""
+        self._pool: Executor | None = None
+
+    def _make_blocks(self) -> list[_Block]:
+        """One :class:`_Block` per block of the structure, each with its own HiGHS session."""
+        a_link = self.original.a[self.link_rows]
+        return [
+            _Block(
+                cols=cols,
+                arrays=_sub_arrays(self.original, cols, rows),
+                link=a_link[:, cols].tocsr(),
+                session=highs.HighsSession(),
+                proposals=[],
+            )
+            for cols, rows in zip(self.structure.block_cols, self.structure.block_rows, strict=True)
+        ]
+
+    # ------------------------------------------------------------------ pricing
+    def price(self, block: _Block, duals: np.ndarray, phase: int) -> tuple[float, np.ndarray]:
+        """Solve ``block`` at the costs ``c - pi A_link`` (phase 1: ``-pi A_link``).
+
+        Returns
+        -------
+        value, x : float, numpy.ndarray
+            The block LP's optimum at those costs and its point; ``(nan, empty)`` when the
+            block LP did not end optimal.
+
+        Raises
+        ------
+        SolveError
+            The block is unbounded at these prices.
+        """
+        cost = (0.0 if phase == 1 else self.c[block.cols]) - block.link.T @ duals
+        arr = replace(block.arrays, c=np.asarray(cost, dtype=float))
+        out = block.session.solve(arr, self.sub_options)
+        self.version = out.solver_version
+        if out.status is Status.UNBOUNDED:
+            raise SolveError(
+                f"a block of {len(block.cols)} columns is unbounded at the master's prices; "
+                "column generation needs bounded blocks"
+            )
+        if out.status is not Status.OPTIMAL or out.x is None:
+            return math.nan, np.zeros(0)
+        block.row_duals = out.row_duals
+        return float(cost @ out.x), out.x
+
+    def price_all(self, duals: np.ndarray, phase: int) -> list[tuple[float, np.ndarray]]:
+        """:meth:`price` every block (in the worker threads when there are several)."""
+        if self.n_workers == 1 or self._pool is None:
+            return [self.price(b, duals, phase) for b in self.blocks]
+        return list(self._pool.map(lambda b: self.price(b, duals, phase), self.blocks))
+
+    def propose(self, block: _Block, x: np.ndarray) -> None:
+        """Keep ``x`` as a proposal of ``block``: its non-zeros, cost and linking activity."""
+        nz = np.flatnonzero(x)
+        val = x[nz]
+        cost = float(self.c[block.cols[nz]] @ val)
+        block.proposals.append((nz, val, cost, block.link[:, nz] @ val))
+
+    # ------------------------------------------------------------------ master
+    def master(self, phase: int) -> BackendOutcome:
+        """Solve the master LP over the proposals so far.
+
+        Phase 1 minimises the artificial slacks of the linking rows; phase 2 the proposals'
+        costs, with the slacks fixed at zero. One convexity row per block.
+
+        Raises
+        ------
+        SolveError
+            The master did not end optimal with duals.
+        """
+        k = len(self.blocks)
+        costs, link_coef, conv = [], [], []
+        for bi, b in enumerate(self.blocks):
+            for _, _, cost, activity in b.proposals:
+                costs.append(0.0 if phase == 1 else cost)
+                link_coef.append(activity)
+                conv.append(bi)
+        n_prop = len(costs)
+        m_link = len(self.link_rows)
+        g = np.array(link_coef).reshape(n_prop, m_link).T if n_prop else np.zeros((m_link, 0))
+        rows_l, cols_l = np.nonzero(g)
+        n_art = len(self.art_rows)
+        a = sp.csr_matrix(
+            (
+                np.concatenate([g[rows_l, cols_l], np.ones(n_prop), self.art_sign]),
+                (
+                    np.concatenate(
+                        [rows_l, m_link + np.array(conv, dtype=np.int64), self.art_rows]
+                    ),
+                    np.concatenate([cols_l, np.arange(n_prop), n_prop + np.arange(n_art)]),
+                ),
+            ),
+            shape=(m_link + k, n_prop + n_art),
+        )
+        arr = ProgramArrays(
+            name="dw_master",
+            c=np.concatenate([costs, np.full(n_art, 1.0 if phase == 1 else 0.0)]),
+            constant=0.0,
+            maximize=False,
+            a=a,
+            sense_codes=np.concatenate([self.link_sense, np.zeros(k, self.link_sense.dtype)]),
+            rhs=np.concatenate([self.link_rhs, np.ones(k)]),
+            col_lower=np.zeros(n_prop + n_art),
+            col_upper=np.concatenate(
+                [np.full(n_prop, np.inf), np.full(n_art, np.inf if phase == 1 else 0.0)]
+            ),
+            integrality=np.zeros(n_prop + n_art, dtype=self.original.integrality.dtype),
+        )
+        out = highs.solve(arr, self.sub_options)
+        if out.status is not Status.OPTIMAL or out.row_duals is None:
+            raise SolveError(f"the master LP ended {out.status.value}: {out.solver_status}")
+        return out
+
+    # ------------------------------------------------------------------ the loop
+    def _initial_proposals(self, loop: _Loop) -> None:
+        """Each block at its own costs (no prices yet)."""
+        first = self.price_all(np.zeros(len(self.link_rows)), 2)
+        for b, (_, x) in zip(self.blocks, first, strict=True):
+            if not len(x):
+                loop.status, loop.message = Status.INFEASIBLE, "a block's own rows are infeasible"
+                return
+            self.propose(b, x)
+
+    def _log_iteration(self, loop: _Loop, z: float, lagrangian: float, seconds: float) -> None:
+        columns = sum(len(b.proposals) for b in self.blocks)
+        self.lines.append(
+            f"{loop.iteration:>5} {loop.phase:>5} {z:>14.8g} {lagrangian:>14.8g} "
+            f"{columns:>8} {seconds:>8.1f}"
+        )
+        if self.options.verbose:
+            print(self.lines[-1], flush=True)
+
+    def _step(self, loop: _Loop) -> bool:
+        """One master solve and pricing round; True when the loop is over."""
+        loop.master = out = self.master(loop.phase)
+        z = float(out.objective)
+        m_link = len(self.link_rows)
+        pi, sigma = out.row_duals[:m_link], out.row_duals[m_link:]
+        if loop.phase == 1 and z <= self.feas_tol:
+            loop.phase, loop.bound = 2, -math.inf  # phase 1's bound is of another objective
+            self.lines.append(
+                f"{loop.iteration:>5} {1:>5} {z:>14.6g} {'':>14} {'':>8} {'feasible':>8}"
+            )
+            return False
+        total_rc, added = 0.0, 0
+        priced = self.price_all(pi, loop.phase)
+        for bi, (b, (value, x)) in enumerate(zip(self.blocks, priced, strict=True)):
+            if not len(x):
+                raise SolveError("a block LP failed at the master's prices")
+            rc = value - float(sigma[bi])
+            total_rc += min(0.0, rc)
+            if rc < -1e-9 * max(1.0, abs(value)):
+                self.propose(b, x)
+                added += 1
+        loop.iteration += 1
+        lagrangian = z + total_rc
+        loop.bound = max(loop.bound, lagrangian) if loop.phase == 2 else lagrangian
+        seconds = time.perf_counter() - self.t_start
+        self._log_iteration(loop, z, lagrangian, seconds)
+        if loop.phase == 1 and (added == 0 or lagrangian > self.feas_tol):
+            # the least total violation of the linking rows is positive: nothing holds them
+            loop.status, loop.message = Status.INFEASIBLE, "the linking rows cannot hold (phase 1)"
+            return True
+        if loop.phase == 2 and (
+            added == 0 or z - loop.bound <= self.settings.gap * max(1e-12, abs(z))
+        ):
+            loop.master = self.master(2)  # the duals and weights of the final column set
+            return True
+        limit = self.options.time_limit
+        if loop.iteration >= self.settings.max_iterations or (
+            limit is not None and seconds > limit
+        ):
+            loop.status = (
+                Status.TIME_LIMIT_FEASIBLE if loop.phase == 2 else Status.TIME_LIMIT_NO_SOLUTION
+            )
+            loop.message = f"stopped after {loop.iteration} iterations, {seconds:.0f} s"
+            return True
+        return False
+
+    def iterate(self) -> _Loop:
+        """Column generation from the first proposals to the closed gap (or a stop)."""
+        loop = _Loop()
+        with ThreadPoolExecutor(self.n_workers) as pool:
+            self._pool = pool
+            try:
+                self._initial_proposals(loop)
+                while loop.status is Status.OPTIMAL and not self._step(loop):
+                    pass
+            finally:
+                self._pool = None
+        return loop
+
+    # ------------------------------------------------------------------ recovery
+    def primal_point(self, weights: np.ndarray) -> np.ndarray:
+        """The program's point: the proposals combined with the master's ``weights``."""
+        x = np.zeros(self.original.n_cols)
+        j = 0
+        for b in self.blocks:
+            for nz, val, _, _ in b.proposals:
+                if weights[j] > 0.0:
+                    np.add.at(x, b.cols[nz], weights[j] * val)
+                j += 1
+        return np.clip(x, self.original.col_lower, self.original.col_upper)
+
+    def row_duals(self, master: BackendOutcome) -> np.ndarray:
+        """Duals of every row, unscaled: linking rows from the master, block rows from the
+        last pricing of each block."""
+        duals = np.zeros(self.original.n_rows)
+        duals[self.link_rows] = master.row_duals[: len(self.link_rows)]
+        for b, rows in zip(self.blocks, self.structure.block_rows, strict=True):
+            if b.row_duals is not None:
+                duals[rows] = b.row_duals
+        return self.sign * duals / self.scale
+
+    def outcome(self, loop: _Loop) -> BackendOutcome:
+        """The loop's end as a backend outcome (point, bound, gap, duals, log)."""
+        log = (
+            numerics_text(self.numerics)
+            + self.options.solver_options_text("highs")
+            + "\n".join(self.lines)
+            + f"\n{loop.message}\n"
+        )
+        out = BackendOutcome(loop.status, loop.message, self.solver_name, self.version, log=log)
+        if not loop.status.has_solution or loop.master is None:
+            return out
+        out.x = self.primal_point(np.asarray(loop.master.x, dtype=float))
+        out.objective = self.original.objective_value(out.x)
+        if loop.status is Status.OPTIMAL:
+            out.best_bound = self.sign * loop.bound / self.scale + self.original.constant
+            out.gap = abs(out.objective - out.best_bound) / max(1e-12, abs(out.objective))
+            out.row_duals = self.row_duals(loop.master)
+        return out
+
+    def run(self) -> SolveResult:
+        """Iterate, recover the point and duals, and map them back to the program."""
+        outcome = self.outcome(self.iterate())
+        timings = {
+            "build": float(self.program.build_seconds),
+            "solve": time.perf_counter() - self.t_start,
+            "duals": 0.0,
+        }
+        return assemble_result(
+            self.program,
+            self.original,
+            outcome,
+            backend="highs",
+            options=self.options,
+            timings=timings,
+            numerics=self.numerics,
+        )
+
+
 def solve_decomposed(
     program: Program,
     linking: Sequence[str],
@@ -206,209 +574,5 @@ def solve_decomposed(
     SolveError
         A block LP is unbounded (column generation needs bounded blocks).
     """
-    options = options or SolveOptions()
-    t_start = time.perf_counter()
-    original = ProgramArrays.from_program(program)
-    if original.is_mip:
-        raise ValueError("solve_decomposed solves LPs only; the program has integer columns")
-    sign = -1.0 if original.maximize else 1.0
-    scale = objective_scale(original.c) if options.scale_objective else 1.0
-    c = sign * scale * original.c  # minimised internally
-    numerics = _numerics(program, scale)
-    structure = block_structure(program, linking, min_block_columns)
-    link_rows = structure.linking_rows
-    a_link = original.a[link_rows]
-    link_sense = original.sense_codes[link_rows]
-    link_rhs = original.rhs[link_rows]
-    n_workers = max(1, int(workers if workers is not None else options.threads or 1))
-    sub_opts = options.with_(
-        time_limit=None,
-        verbose=False,
-        log_file=None,
-        threads=1 if n_workers > 1 else options.threads,
-    )
-    blocks = [
-        _Block(
-            cols=cols,
-            arrays=_sub_arrays(original, cols, rows),
-            link=a_link[:, cols].tocsr(),
-            session=highs.HighsSession(),
-            proposals=[],
-        )
-        for cols, rows in zip(structure.block_cols, structure.block_rows, strict=True)
-    ]
-    lines = [
-        f"Dantzig-Wolfe: {len(blocks)} blocks (columns {min(len(b.cols) for b in blocks)}-"
-        f"{max(len(b.cols) for b in blocks)}), {len(link_rows)} linking rows "
-        f"({', '.join(linking)})",
-        f"{'iter':>5} {'phase':>5} {'master':>14} {'bound':>14} {'columns':>8} {'seconds':>8}",
-    ]
-    version = ""
-
-    def price(block: _Block, duals: np.ndarray, phase: int) -> tuple[float, np.ndarray]:
-        """(value of the block LP at costs c - pi A_link, its point)."""
-        nonlocal version
-        cost = (0.0 if phase == 1 else c[block.cols]) - block.link.T @ duals
-        arr = replace(block.arrays, c=np.asarray(cost, dtype=float))
-        out = block.session.solve(arr, sub_opts)
-        version = out.solver_version
-        if out.status is Status.UNBOUNDED:
-            raise SolveError(
-                f"a block of {len(block.cols)} columns is unbounded at the master's prices; "
-                "column generation needs bounded blocks"
-            )
-        if out.status is not Status.OPTIMAL or out.x is None:
-            return math.nan, np.zeros(0)
-        block.row_duals = out.row_duals
-        return float(cost @ out.x), out.x
-
-    def add(block: _Block, x: np.ndarray) -> None:
-        nz = np.flatnonzero(x)
-        val = x[nz]
-        cost = float(c[block.cols[nz]] @ val)
-        block.proposals.append((nz, val, cost, block.link[:, nz] @ val))
-
-    # artificial slacks on the linking rows: +1 helps a >= row, -1 a <= row, both for ==
-    art_rows = np.concatenate([np.flatnonzero(link_sense >= 0), np.flatnonzero(link_sense <= 0)])
-    art_sign = np.concatenate(
-        [np.ones(int((link_sense >= 0).sum())), -np.ones(int((link_sense <= 0).sum()))]
-    )
-
-    def master(phase: int) -> BackendOutcome:
-        k = len(blocks)
-        costs, link_coef, conv = [], [], []
-        for bi, b in enumerate(blocks):
-            for _, _, cost, activity in b.proposals:
-                costs.append(0.0 if phase == 1 else cost)
-                link_coef.append(activity)
-                conv.append(bi)
-        n_prop = len(costs)
-        m_link = len(link_rows)
-        g = np.array(link_coef).reshape(n_prop, m_link).T if n_prop else np.zeros((m_link, 0))
-        rows_l, cols_l = np.nonzero(g)
-        data = [g[rows_l, cols_l], np.ones(n_prop), art_sign]
-        rr = [rows_l, m_link + np.array(conv, dtype=np.int64), art_rows]
-        cc = [cols_l, np.arange(n_prop), n_prop + np.arange(len(art_rows))]
-        n_art = len(art_rows)
-        a = sp.csr_matrix(
-            (np.concatenate(data), (np.concatenate(rr), np.concatenate(cc))),
-            shape=(m_link + k, n_prop + n_art),
-        )
-        arr = ProgramArrays(
-            name="dw_master",
-            c=np.concatenate([costs, np.ones(n_art) if phase == 1 else np.zeros(n_art)]),
-            constant=0.0,
-            maximize=False,
-            a=a,
-            sense_codes=np.concatenate([link_sense, np.zeros(k, dtype=link_sense.dtype)]),
-            rhs=np.concatenate([link_rhs, np.ones(k)]),
-            col_lower=np.zeros(n_prop + n_art),
-            col_upper=np.concatenate(
-                [np.full(n_prop, np.inf), np.full(n_art, np.inf if phase == 1 else 0.0)]
-            ),
-            integrality=np.zeros(n_prop + n_art, dtype=original.integrality.dtype),
-        )
-        out = highs.solve(arr, sub_opts)
-        if out.status is not Status.OPTIMAL or out.row_duals is None:
-            raise SolveError(f"the master LP ended {out.status.value}: {out.solver_status}")
-        return out
-
-    status = Status.OPTIMAL
-    message = "optimal"
-    phase, it, out, bound = 1, 0, None, -math.inf
-    feas_tol = 1e-9 * (1.0 + float(np.abs(link_rhs).max(initial=0.0)))
-    with ThreadPoolExecutor(n_workers) as pool:
-
-        def price_all(duals: np.ndarray, phase: int) -> list[tuple[float, np.ndarray]]:
-            if n_workers == 1:
-                return [price(b, duals, phase) for b in blocks]
-            return list(pool.map(lambda b: price(b, duals, phase), blocks))
-
-        # initial proposals: each block at its own costs (no prices yet)
-        for b, (_, x) in zip(blocks, price_all(np.zeros(len(link_rows)), 2), strict=True):
-            if not len(x):
-                status, message = Status.INFEASIBLE, "a block's own rows are infeasible"
-                break
-            add(b, x)
-        while status is Status.OPTIMAL:
-            out = master(phase)
-            z = float(out.objective)
-            pi = out.row_duals[: len(link_rows)]
-            sigma = out.row_duals[len(link_rows) :]
-            if phase == 1 and z <= feas_tol:
-                phase, bound = 2, -math.inf  # phase 1's bound is of another objective
-                lines.append(f"{it:>5} {1:>5} {z:>14.6g} {'':>14} {'':>8} {'feasible':>8}")
-                continue
-            total_rc, added = 0.0, 0
-            for bi, (b, (value, x)) in enumerate(zip(blocks, price_all(pi, phase), strict=True)):
-                if not len(x):
-                    raise SolveError("a block LP failed at the master's prices")
-                rc = value - float(sigma[bi])
-                total_rc += min(0.0, rc)
-                if rc < -1e-9 * max(1.0, abs(value)):
-                    add(b, x)
-                    added += 1
-            it += 1
-            bound = max(bound, z + total_rc) if phase == 2 else z + total_rc
-            seconds = time.perf_counter() - t_start
-            lines.append(
-                f"{it:>5} {phase:>5} {z:>14.8g} {z + total_rc:>14.8g} "
-                f"{sum(len(b.proposals) for b in blocks):>8} {seconds:>8.1f}"
-            )
-            if options.verbose:
-                print(lines[-1], flush=True)
-            if phase == 1 and (added == 0 or z + total_rc > feas_tol):
-                # the least total violation of the linking rows is positive: nothing holds them
-                status, message = Status.INFEASIBLE, "the linking rows cannot hold (phase 1)"
-                break
-            if phase == 2 and (added == 0 or z - bound <= gap * max(1e-12, abs(z))):
-                out = master(2)  # the duals and weights of the final column set
-                break
-            if it >= max_iterations or (
-                options.time_limit is not None and seconds > options.time_limit
-            ):
-                status = Status.TIME_LIMIT_FEASIBLE if phase == 2 else Status.TIME_LIMIT_NO_SOLUTION
-                message = f"stopped after {it} iterations, {seconds:.0f} s"
-                break
-
-    timings = {
-        "build": float(program.build_seconds),
-        "solve": time.perf_counter() - t_start,
-        "duals": 0.0,
-    }
-    log = _numerics_text(numerics) + "\n".join(lines) + f"\n{message}\n"
-    outcome = BackendOutcome(status, message, "HiGHS (Dantzig-Wolfe)", version, log=log)
-    if status.has_solution and out is not None:
-        weights = np.asarray(out.x, dtype=float)
-        x = np.zeros(original.n_cols)
-        j = 0
-        for b in blocks:
-            for nz, val, _, _ in b.proposals:
-                if weights[j] > 0.0:
-                    np.add.at(x, b.cols[nz], weights[j] * val)
-                j += 1
-        x = np.clip(x, original.col_lower, original.col_upper)
-        outcome.x = x
-        outcome.objective = original.objective_value(x)
-        if status is Status.OPTIMAL:
-            outcome.best_bound = sign * bound / scale + original.constant
-            outcome.gap = abs(outcome.objective - outcome.best_bound) / max(
-                1e-12, abs(outcome.objective)
-            )
-            duals = np.zeros(original.n_rows)
-            duals[link_rows] = out.row_duals[: len(link_rows)]
-            for b, rows in zip(blocks, structure.block_rows, strict=True):
-                if b.row_duals is not None:
-                    duals[rows] = b.row_duals
-            outcome.row_duals = sign * duals / scale
-    return assemble_result(
-        program,
-        original,
-        outcome,
-        backend="highs",
-        options=options,
-        timings=timings,
-        numerics=numerics,
-        duals_kind="lp" if outcome.row_duals is not None else "none",
-        is_mip=False,
-    )
+    settings = DecompositionSettings(gap, max_iterations, min_block_columns, workers)
+    return DantzigWolfe(program, linking, options, settings).run()

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from formulations.program import Program
 from planner.solver.api import backend_module
-from planner.solver.arrays import ProgramArrays
+from planner.solver.arrays import ProgramArrays, elastic_slacks
 from planner.solver.options import SolveOptions
 from planner.solver.result import Status
 
@@ -108,12 +108,8 @@ def diagnose(
         program.family(name)  # KeyError naming the known families
     arrays = ProgramArrays.from_program(program)
     rows = np.concatenate([program.family(n).rows for n in names]) if names else np.zeros(0, int)
-    codes = arrays.sense_codes[rows]
     # slack columns: +1 relaxes a >= or == row downward, -1 relaxes a <= or == row upward
-    plus_rows = rows[codes >= 0]
-    minus_rows = rows[codes <= 0]
-    slack_rows = np.concatenate([plus_rows, minus_rows])
-    slack_sign = np.concatenate([np.ones(len(plus_rows)), -np.ones(len(minus_rows))])
+    slack_rows, slack_sign = elastic_slacks(rows, arrays.sense_codes[rows])
     k = len(slack_rows)
     slack = sp.csr_matrix((slack_sign, (slack_rows, np.arange(k))), shape=(arrays.n_rows, k))
     elastic = replace(

@@ -12,32 +12,28 @@ from pathlib import Path
 import numpy as np
 
 from planner.solver.arrays import ProgramArrays
-from planner.solver.options import SolveOptions
-from planner.solver.result import BackendOutcome, SolverNotAvailableError, Status, WarmStart
+from planner.solver.options import OptionValue, SolveOptions, SolverOptionError
+from planner.solver.result import (
+    BackendOutcome,
+    Status,
+    WarmStart,
+    import_solver_package,
+    solver_package_available,
+)
 
 NAME = "highs"
-
-
-def _import_highspy():
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise SolverNotAvailableError(
-            "backend 'highs' needs the package highspy: pip install highspy"
-        ) from exc
-    return highspy
 
 
 PACKAGE = "highspy"  # what to install for this backend
 
 
+def _import_highspy():
+    return import_solver_package(PACKAGE, NAME)
+
+
 def available() -> bool:
     """True when highspy imports."""
-    try:
-        _import_highspy()
-    except SolverNotAvailableError:
-        return False
-    return True
+    return solver_package_available(PACKAGE)
 
 
 _STDOUT_LOCK = threading.Lock()  # one thread at a time points fd 1 elsewhere
@@ -128,13 +124,44 @@ def _configure(h, options: SolveOptions, is_mip: bool, presolve: bool, log_path:
     if options.threads is not None:
         _set(h, "threads", int(options.threads))
     _set(h, "random_seed", int(options.random_seed))
-    if not presolve:
-        _set(h, "presolve", "off")
     if options.lp_method != "auto" and not is_mip:
         _set(h, "solver", {"simplex": "simplex", "ipm": "ipm"}[options.lp_method])
+    _set_raw(h, options.solver_options)
+    if not presolve:  # the re-solve that tells infeasible from unbounded needs it off
+        _set(h, "presolve", "off")
 
 
-def _empty_outcome(arrays: ProgramArrays, version: str) -> BackendOutcome:
+def _set_raw(h, raw: dict[str, OptionValue]) -> None:
+    """Pass ``SolveOptions.solver_options`` to HiGHS by its own names; an unknown name or a
+    value HiGHS refuses raises :class:`SolverOptionError` naming the option."""
+    for name, value in raw.items():
+        try:
+            got = h.getOptionValue(name)
+        except Exception:  # some highspy versions raise for an unknown name
+            got = None
+        status, current = got if isinstance(got, tuple) else ("kOk", got)
+        if got is None or str(status).endswith("kError"):
+            raise SolverOptionError(
+                f"HiGHS has no option {name!r} (solver_options of backend 'highs'); see "
+                "https://ergo-code.github.io/HiGHS/stable/options/definitions/"
+            )
+        if str(h.setOptionValue(name, value)).endswith("kError"):
+            raise SolverOptionError(
+                f"HiGHS option {name!r} (backend 'highs') refuses the value {value!r} "
+                f"({type(value).__name__}): it expects a value of type {type(current).__name__} "
+                f"within its range (now {current!r})"
+            )
+
+
+def _version(h) -> str:
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _empty_outcome(h, arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
+    """The outcome of a model without columns (nothing to solve; raw options still checked)."""
+    _set(h, "output_flag", False)
+    _set_raw(h, options.solver_options)
+    version = _version(h)
     return BackendOutcome(
         Status.OPTIMAL,
         "empty model",
@@ -165,9 +192,8 @@ def solve(
         return session.solve(arrays, options, start)
     hs = _import_highspy()
     h = _new_highs(hs, quiet=not options.verbose)
-    version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     if arrays.n_cols == 0:
-        return _empty_outcome(arrays, version)
+        return _empty_outcome(h, arrays, options)
     with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
         log_path = Path(tmp) / "highs.log"
         _configure(h, options, arrays.is_mip, presolve, log_path)
@@ -178,7 +204,7 @@ def solve(
         h.run()
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
         _set(h, "log_file", "")
-    out = _read(hs, h, arrays, log, version)
+    out = _read(hs, h, arrays, log, _version(h))
     if out.status is Status.INFEASIBLE_OR_UNBOUNDED and presolve:
         return _without_presolve(out, arrays, options)
     return out
@@ -288,7 +314,6 @@ class HighsSession:
 
     def _run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
         h = self._h
-        version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
         with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
             log_path = Path(tmp) / "highs.log"
             _set(h, "log_file", str(log_path))
@@ -297,7 +322,7 @@ class HighsSession:
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             _set(h, "log_file", "")
         self._arrays = arrays
-        return _read(hs, h, arrays, log, version)
+        return _read(hs, h, arrays, log, _version(h))
 
     def _load_and_run(
         self, hs, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None
@@ -307,9 +332,8 @@ class HighsSession:
         self._arrays = None
         self.reloads += 1
         if arrays.n_cols == 0:
-            version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
             self._h = None
-            return _empty_outcome(arrays, version)
+            return _empty_outcome(h, arrays, options)
         with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
             _configure(h, options, arrays.is_mip, True, Path(tmp) / "highs.log")
             _set(h, "log_file", "")

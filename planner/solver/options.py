@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-__all__ = ["LP_METHODS", "SolveOptions"]
+import numpy as np
+
+from planner.errors import EXIT_BAD_INPUT, PlannerError
+
+__all__ = ["LP_METHODS", "OptionValue", "SolveOptions", "SolverOptionError"]
+
+OptionValue = bool | int | float | str
+"""The types a raw solver option may take (``solver_options`` values)."""
+
+
+class SolverOptionError(PlannerError, ValueError):
+    """A raw solver option (``SolveOptions.solver_options``) that the backend does not know,
+    or a value of the wrong type; raised before anything is solved (exit code 2, bad input)."""
+
+    exit_code = EXIT_BAD_INPUT
+    prefix = "bad solver option: "
+
+
+def _option_value(name: str, value: object) -> OptionValue:
+    """``value`` as a plain bool, int, float or str (numpy scalars unwrapped)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, (bool, int, float, str)):
+        raise SolverOptionError(
+            f"solver option {name!r} must be a bool, int, float or str, got {value!r} "
+            f"({type(value).__name__})"
+        )
+    return value
+
 
 LP_METHODS = ("auto", "simplex", "ipm")
 
@@ -42,10 +71,27 @@ class SolveOptions:
         report duals (marked ``duals_kind = "fixed_milp"``).
     scale_objective : bool
         Scale the objective by a power of two when its largest coefficient is outside
-        [1e-2, 1e3] (see :func:`planner.solver.api.objective_scale`); results are unscaled.
+        [1e-2, 1e3] (see :func:`planner.solver.numerics.objective_scale`); results are unscaled.
     lp_method : {"auto", "simplex", "ipm"}
         LP algorithm for the ``highs`` and ``scipy`` backends (HiGHS's ``solver`` option;
         ``ipm`` runs the interior point method with crossover). Other backends ignore it.
+    solver_options : dict of str to bool, int, float or str
+        Raw options passed through to the solver by its own names, after (so overriding) the
+        options above; default none. The scenario's ``[solver.options]`` table.
+
+        * ``highs``: HiGHS options (``h.setOptionValue``), e.g. ``{"presolve": "off",
+          "primal_feasibility_tolerance": 1e-9}``. An unknown name, or a value HiGHS
+          refuses (wrong type, out of range), raises :class:`SolverOptionError` before solving.
+          Also used by :func:`planner.solver.solve_decomposed` for every block and master LP.
+        * ``scipy``: the ``options`` dict of ``linprog`` (method ``highs``, ``highs-ds`` or
+          ``highs-ipm`` after ``lp_method``) or ``milp``; a name the method does not document
+          raises :class:`SolverOptionError` before solving; scipy checks the values.
+        * ``pulp``: for CBC (``PULP_CBC_CMD``, ``COIN_CMD``) each item becomes a ``"name
+          value"`` string of the solver's ``options`` list (booleans as ``on``/``off``); CBC
+          checks names and values only when it runs (an unknown one is reported in its log).
+          For the other PuLP solvers the items are keyword arguments of the PuLP solver class
+          (``pulp.getSolver(name, **solver_options)``); one the class refuses raises
+          :class:`SolverOptionError`.
     """
 
     time_limit: float | None = None
@@ -60,6 +106,7 @@ class SolveOptions:
     fixed_milp_duals: bool = True
     scale_objective: bool = True
     lp_method: str = "auto"
+    solver_options: dict[str, OptionValue] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (
@@ -84,6 +131,25 @@ class SolveOptions:
             raise ValueError(f"lp_method must be one of {LP_METHODS}, got {self.lp_method!r}")
         if self.log_file is not None and not isinstance(self.log_file, Path):
             object.__setattr__(self, "log_file", Path(self.log_file))
+        raw = self.solver_options if self.solver_options is not None else {}
+        if not isinstance(raw, Mapping):
+            raise SolverOptionError(
+                f"solver_options must be a mapping of option names to values, got {raw!r}"
+            )
+        checked: dict[str, OptionValue] = {}
+        for name, value in raw.items():
+            if not isinstance(name, str) or not name:
+                raise SolverOptionError(f"solver option names must be strings, got {name!r}")
+            checked[name] = _option_value(name, value)
+        object.__setattr__(self, "solver_options", checked)  # a copy: later edits do not leak
+
+    def __hash__(self) -> int:
+        return hash(
+            tuple(
+                tuple(sorted(v.items())) if isinstance(v, dict) else v
+                for v in (getattr(self, f.name) for f in fields(self))
+            )
+        )
 
     def with_(self, **changes: object) -> SolveOptions:
         """A copy with some fields changed (names are checked)."""
@@ -93,10 +159,27 @@ class SolveOptions:
             raise TypeError(f"unknown solve option(s) {unknown}; known: {sorted(known)}")
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def solver_options_text(self, solver: str) -> str:
+        """A log line naming the raw ``solver_options`` given to ``solver`` ("" if none).
+
+        Parameters
+        ----------
+        solver : str
+            The backend or solver the options go to (for the log).
+
+        Returns
+        -------
+        str
+        """
+        if not self.solver_options:
+            return ""
+        items = ", ".join(f"{k}={v!r}" for k, v in self.solver_options.items())
+        return f"planner: solver_options passed to {solver}: {items}\n"
+
     def to_dict(self) -> dict[str, object]:
         """Plain dict (paths as strings) for manifests and summaries."""
         out: dict[str, object] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = str(v) if isinstance(v, Path) else v
+            out[f.name] = str(v) if isinstance(v, Path) else dict(v) if isinstance(v, dict) else v
         return out

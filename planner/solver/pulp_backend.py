@@ -19,8 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from planner.solver.arrays import ProgramArrays
-from planner.solver.options import SolveOptions
-from planner.solver.result import BackendOutcome, SolverNotAvailableError, Status
+from planner.solver.options import OptionValue, SolveOptions, SolverOptionError
+from planner.solver.result import (
+    BackendOutcome,
+    SolverNotAvailableError,
+    Status,
+    import_solver_package,
+    solver_package_available,
+)
 
 NAME = "pulp"
 
@@ -43,26 +49,16 @@ _PACKAGE_HINT = {
 }
 
 
-def _import_pulp():
-    try:
-        import pulp
-    except ImportError as exc:  # pragma: no cover - pulp is a core dependency
-        raise SolverNotAvailableError(
-            "backend 'pulp' needs the package pulp: pip install pulp"
-        ) from exc
-    return pulp
-
-
 PACKAGE = "pulp"  # what to install for this backend
 
 
+def _import_pulp():
+    return import_solver_package(PACKAGE, NAME)
+
+
 def available() -> bool:
-    """True when pulp imports (each PuLP solver is checked when asked for)."""
-    try:
-        _import_pulp()
-    except SolverNotAvailableError:
-        return False
-    return True
+    """True when pulp is installed (each PuLP solver is checked when asked for)."""
+    return solver_package_available(PACKAGE)
 
 
 def _cbc_binary() -> str | None:
@@ -95,7 +91,9 @@ def _make_solver(pulp, name: str, arrays: ProgramArrays, options: SolveOptions, 
     if options.threads is not None:
         kwargs["threads"] = int(options.threads)
     if name in ("PULP_CBC_CMD", "COIN_CMD"):
-        kwargs["options"] = [f"randomCbcSeed {max(int(options.random_seed), 1)}"]
+        kwargs["options"] = [f"randomCbcSeed {max(int(options.random_seed), 1)}"] + [
+            f"{k} {_cbc_value(v)}" for k, v in options.solver_options.items()
+        ]
         kwargs["mip"] = arrays.is_mip  # an LP through "-solve" comes back with presolved duals
         kwargs["logPath"] = str(log_path)
         kwargs["msg"] = False  # PuLP sends CBC's output to logPath instead
@@ -111,12 +109,29 @@ def _make_solver(pulp, name: str, arrays: ProgramArrays, options: SolveOptions, 
             warnings.simplefilter("ignore", FutureWarning)
             solver = pulp.PULP_CBC_CMD(**kwargs)
         return solver, "PULP_CBC_CMD (bundled CBC)"
+    kwargs.update(options.solver_options)
     try:
         solver = pulp.getSolver(name, **kwargs)
     except TypeError:
-        kwargs.pop("threads", None)
-        solver = pulp.getSolver(name, **kwargs)
+        if "threads" not in options.solver_options:
+            kwargs.pop("threads", None)
+        try:
+            solver = pulp.getSolver(name, **kwargs)
+        except TypeError as exc:
+            if not options.solver_options:
+                raise
+            raise SolverOptionError(
+                f"PuLP solver {name} (backend 'pulp') refuses the solver_options "
+                f"{sorted(options.solver_options)}: {exc}"
+            ) from None
     return solver, name
+
+
+def _cbc_value(value: OptionValue) -> str:
+    """A raw option's value as CBC's command line takes it (booleans as on/off)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
 
 
 def _to_pulp(pulp, arrays: ProgramArrays):

@@ -13,10 +13,12 @@ Sign conventions (the same for every backend, for min and max objectives alike):
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,8 @@ __all__ = [
     "SolveResult",
     "SolverNotAvailableError",
     "Status",
+    "import_solver_package",
+    "solver_package_available",
 ]
 
 
@@ -65,6 +69,42 @@ class SolverNotAvailableError(SolveError):
 
     exit_code = EXIT_SOLVER_ERROR
     prefix = ""
+
+
+def import_solver_package(package: str, backend: str) -> ModuleType:
+    """Import a backend's package, or say what to install.
+
+    Parameters
+    ----------
+    package : str
+        The module (and pip package) name, e.g. ``"highspy"``.
+    backend : str
+        The backend that needs it (for the message).
+
+    Returns
+    -------
+    types.ModuleType
+
+    Raises
+    ------
+    SolverNotAvailableError
+        The package does not import; the message names the ``pip install`` to run.
+    """
+    try:
+        return importlib.import_module(package)
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SolverNotAvailableError(
+            f"backend {backend!r} needs the package {package}: pip install {package}"
+        ) from exc
+
+
+def solver_package_available(package: str) -> bool:
+    """True when ``package`` imports (see :func:`import_solver_package`)."""
+    try:
+        import_solver_package(package, "")
+    except SolverNotAvailableError:
+        return False
+    return True
 
 
 class InaccurateSolutionWarning(UserWarning):

@@ -13,7 +13,7 @@ import scipy
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from planner.solver.arrays import ProgramArrays
-from planner.solver.options import SolveOptions
+from planner.solver.options import SolveOptions, SolverOptionError
 from planner.solver.result import BackendOutcome, Status
 
 NAME = "scipy"
@@ -25,6 +25,42 @@ PACKAGE = "scipy"  # what to install for this backend
 def available() -> bool:
     """scipy is a core dependency: always available."""
     return True
+
+
+_COMMON = {"disp", "presolve", "time_limit"}
+_LP = _COMMON | {"maxiter", "dual_feasibility_tolerance", "primal_feasibility_tolerance"}
+# the documented options of each scipy routine (scipy.optimize.show_options)
+SCIPY_OPTIONS: dict[str, frozenset[str]] = {
+    "highs": frozenset(
+        _LP | {"ipm_optimality_tolerance", "simplex_dual_edge_weight_strategy", "mip_rel_gap"}
+    ),
+    "highs-ds": frozenset(_LP | {"simplex_dual_edge_weight_strategy"}),
+    "highs-ipm": frozenset(_LP | {"ipm_optimality_tolerance"}),
+    "milp": frozenset(_COMMON | {"node_limit", "mip_rel_gap"}),
+}
+"""Option names each routine takes in ``SolveOptions.solver_options`` (``linprog`` by method)."""
+
+
+def _with_raw(
+    opts: dict[str, object], options: SolveOptions, routine: str
+) -> tuple[dict[str, object], str]:
+    """``opts`` updated with ``options.solver_options``, whose names ``routine`` must know.
+
+    An LP routine leaves out (with a note for the log) the options only ``milp`` documents,
+    so that one set of options serves a MILP and the LP of its fixed-integer duals.
+    """
+    raw = options.solver_options
+    known = SCIPY_OPTIONS[routine]
+    skipped = [] if routine == "milp" else sorted((set(raw) - known) & SCIPY_OPTIONS["milp"])
+    unknown = sorted(set(raw) - known - set(skipped))
+    if unknown:
+        what = "milp" if routine == "milp" else f"linprog(method={routine!r})"
+        raise SolverOptionError(
+            f"scipy's {what} has no option {', '.join(map(repr, unknown))} (solver_options of "
+            f"backend 'scipy'); it takes {sorted(known)}"
+        )
+    note = f"scipy backend: MILP options not applied to an LP: {skipped}\n" if skipped else ""
+    return {**opts, **{k: v for k, v in raw.items() if k not in skipped}}, note
 
 
 def _notes(options: SolveOptions) -> str:
@@ -58,6 +94,8 @@ def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
     lp_opts: dict[str, object] = {"disp": bool(options.verbose), "presolve": True}
     if options.time_limit is not None:
         lp_opts["time_limit"] = float(options.time_limit)
+    method = {"auto": "highs", "simplex": "highs-ds", "ipm": "highs-ipm"}[options.lp_method]
+    lp_opts, note = _with_raw(lp_opts, options, method)
     res = linprog(
         sign * arrays.c,
         A_ub=a_ub,
@@ -65,11 +103,12 @@ def _solve_lp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
         A_eq=a_eq,
         b_eq=b_eq,
         bounds=np.column_stack([arrays.col_lower, arrays.col_upper]),
-        method={"auto": "highs", "simplex": "highs-ds", "ipm": "highs-ipm"}[options.lp_method],
+        method=method,
         options=lp_opts,
     )
     has_x = res.x is not None
     out = _outcome(res, "linprog", options, feasible=has_x and _feasible(arrays, res.x))
+    out.log = note + out.log
     if out.status.has_solution:
         out.x = np.asarray(res.x, dtype=float)
         out.objective = arrays.objective_value(out.x)
@@ -120,6 +159,7 @@ def _solve_milp(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
     opts: dict[str, object] = {"disp": bool(options.verbose), "mip_rel_gap": options.mip_gap}
     if options.time_limit is not None:
         opts["time_limit"] = float(options.time_limit)
+    opts, _ = _with_raw(opts, options, "milp")
     res = milp(
         sign * arrays.c,
         integrality=arrays.integrality.astype(np.uint8),
