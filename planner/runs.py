@@ -428,11 +428,45 @@ def run(
     return run_scenario(scenario, out, dataset=dataset, plots=plots)
 
 
+def _is_stress_directory(d: Path) -> bool:
+    try:
+        s = json.loads((d / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(s, dict) and "groups" in s and "spec" in s
+
+
+def _compare_stress(directories: list[Path]) -> pd.DataFrame:
+    """Output loss by group (% of output, before and after the plan) of stress directories."""
+    rows = {}
+    for d in directories:
+        s = json.loads((d / "summary.json").read_text())
+        name = s.get("name", d.name)
+        if name in rows:
+            name = f"{name} ({d.name})"
+        row = {}
+        for group, g in s["groups"].items():
+            for key in ("output_loss_pct_before", "output_loss_pct_after", "protected_output"):
+                if key in g:
+                    row[f"{group} {key}"] = g[key]
+        rows[name] = row
+    return pd.DataFrame(rows)
+
+
 def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
     """Compare run directories from their files: headline numbers, roles and tiers that differ,
-    members gained or lost against the first."""
+    members gained or lost against the first; or stress-test directories (``planner
+    stress``): output loss by group before and after each plan."""
     if len(directories) < 2:
         raise RunError("compare needs at least two run directories")
+    stress = [d for d in map(Path, directories) if _is_stress_directory(d)]
+    if stress and len(stress) == len(directories):
+        return {"stress": _compare_stress(stress)}
+    if stress:
+        raise RunError(
+            f"{stress[0]}: a stress-test directory; compare run directories with run "
+            "directories and stress directories with stress directories"
+        )
     names, summaries, roles, tiers = [], [], {}, {}
     for d in map(Path, directories):
         if not (d / "summary.json").exists():

@@ -71,5 +71,6 @@ def test_unknown_section_is_refused(tmp_path):
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sections", "speed"],
         capture_output=True,
         text=True,
+        timeout=120,
     )
     assert r.returncode == 2 and "unknown section" in r.stderr

@@ -26,7 +26,11 @@ def test_unknown_command_exit_code(capsys):
 
 def test_python_dash_m():
     out = subprocess.run(
-        [sys.executable, "-m", "planner", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "planner", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     assert "Exit codes" in out.stdout
 

@@ -201,6 +201,7 @@ def test_report_on_the_default_scenario(tmp_path):
     HTML. Checked: with markdown_report in planner/interpreter/report.py skipping the
     shadow-price section, this failed (the old size checks passed)."""
     import base64
+    from html import escape as html_escape
 
     from formulations.problems import build_model
     from planner.data import load_dataset
@@ -220,7 +221,7 @@ def test_report_on_the_default_scenario(tmp_path):
     assert "## Why: shadow prices" in md and "<h2>Why: shadow prices</h2>" in html
     for sentence in sentences:
         assert f"- {sentence}" in md
-        assert sentence.replace("&", "&amp;") in html
+        assert html_escape(sentence) in html
     embedded = [base64.b64decode(b.split('"')[0]) for b in html.split("base64,")[1:]]
     assert len(embedded) == 4
     for name in ("dependency", "tiers", "reallocations", "capacity"):

@@ -47,8 +47,69 @@ def test_every_model_symbol_is_mapped_and_resolves():
             assert rest.split()[0] in model.expressions, sym
         elif head.startswith("planner.scenario."):
             assert hasattr(scenario_module, head.rsplit(".", 1)[1]), sym
+        elif head.startswith("formulations."):  # a module constant, e.g. formulations.sets.TIERS
+            import importlib
+
+            module, _, name = head.rpartition(".")
+            assert getattr(importlib.import_module(module), name), sym
         else:
             pytest.fail(f"{sym}: unreadable location {where!r}")
+
+
+def _resolve(model, sc, where: str):
+    """The object SYMBOLS names (``Instance.demand`` -> model.instance.demand, ...)."""
+    head, _, rest = where.partition(" ")
+    if head.startswith("Instance."):
+        obj = model.instance
+        for part in head.split(".")[1:]:
+            obj = getattr(obj, part)
+        return obj
+    if head == "block":
+        return model.program.block(rest)
+    if head == "expression":
+        return model.expressions[rest.split()[0]]
+    raise KeyError(where)
+
+
+def test_symbols_resolve_to_the_hand_values_of_the_tiny_world():
+    """Not just "an attribute of that name exists": the objects SYMBOLS names hold the tiny
+    world's hand values (tests/tiny.py): D[USA,S1] = 150, X[DEU,S1] = 70, cap[DEU,S1] = 87.5,
+    a0[USA,S1] = 100, omega = (100, 50, 20, 0) / 170, A = {CHN}, P = {USA, DEU, MEX}; the
+    blocks y (DEU) and z (DEU, MEX) and t (S1 by three tiers); DI at the
+    baseline (no shifts, x = 0) is DI0.
+
+    Checked: with SYMBOLS["D"] pointed at "Instance.exports" (an attribute that exists, so the
+    old hasattr test passed) this failed."""
+    from tests.tiny import DI0
+
+    sc = scenario(
+        coalition={"choose_members": True},
+        sectors={"choose_tiers": True, "tiers": {}},
+        constraints={"capacity_investment": True},
+    )
+    model = build_model(world(), sc)
+
+    def get(sym):
+        return _resolve(model, sc, SYMBOLS[sym])
+
+    countries = list(get("C"))
+    usa, deu = countries.index("USA"), countries.index("DEU")
+    s1 = list(get("S")).index("S1")
+    assert get("D")[usa, s1] == pytest.approx(150.0)
+    assert get("X")[deu, s1] == pytest.approx(70.0)
+    assert get("cap")[deu, s1] == pytest.approx(87.5)
+    assert get("a0")[usa, s1] == pytest.approx(100.0)
+    assert np.asarray(get("omega")) == pytest.approx(np.array([100, 50, 20, 0]) / 170)
+    assert [c for c, a in zip(countries, get("A"), strict=True) if a] == ["CHN"]
+    assert [c for c, p in zip(countries, get("P"), strict=True) if p] == ["USA", "DEU", "MEX"]
+    # one tier column per (weighted sector, tier): S1 only, S2 has weight 0
+    t = get("t").labels
+    assert set(t.get_level_values(0)) == {"S1"} and len(t) == 3
+    # y: the full-member choice of non-anchor candidates above the full threshold (DEU; USA
+    # is an anchor, MEX's regime 0.4 admits it as associate only); z: DEU and MEX
+    assert list(get("y").labels) == ["DEU"] and list(get("z").labels) == ["DEU", "MEX"]
+    x0 = np.zeros(model.program.n_variables)
+    assert get("DI").value(x0)[0] == pytest.approx(DI0)
 
 
 @pytest.mark.parametrize(

@@ -242,7 +242,9 @@ class VerifyContext:
     def member_adversary_imports(self) -> pd.DataFrame:
         """Full members' imports from adversaries: baseline and optimized by (importer, sector)."""
         ml = self.member_links
-        return ml[ml["exporter"].isin(self.adversaries)].groupby(KEYS)[["baseline", "optimized"]].sum()
+        return (
+            ml[ml["exporter"].isin(self.adversaries)].groupby(KEYS)[["baseline", "optimized"]].sum()
+        )
 
     # ------------------------------------------------------------------ exports and capacity
     @cached_property
@@ -266,11 +268,17 @@ class VerifyContext:
         """Export capacity before investment, recomputed from the dataset and the scenario."""
         ds, pa, x = self.dataset, self.parameters, self.exports
         st = ds.sectors
-        h = st["headroom"] if "headroom" not in ds.defaulted else pd.Series(pa.headroom, index=st.index)
+        h = (
+            st["headroom"]
+            if "headroom" not in ds.defaulted
+            else pd.Series(pa.headroom, index=st.index)
+        )
         hx = h.reindex(x.index.get_level_values("sector")).to_numpy()
         if pa.capacity_basis == "output" and ds.output is not None:
             go = ds.gross_output().reindex(x.index)
-            return pd.Series(np.where(go.isna(), (1 + hx) * x, x + hx * go.fillna(0)), index=x.index)
+            return pd.Series(
+                np.where(go.isna(), (1 + hx) * x, x + hx * go.fillna(0)), index=x.index
+            )
         return (1 + hx) * x
 
     @cached_property

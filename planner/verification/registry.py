@@ -98,13 +98,17 @@ def family_check(
     return register
 
 
-def extra_check(name: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check that belongs to no family and always runs.
+def extra_check(
+    name: str, active: Callable[[VerifyContext], bool] | None = None
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check that belongs to no family (by default it always runs).
 
     Parameters
     ----------
     name : str
         The name of its row in the report.
+    active : callable, optional
+        ``active(ctx) -> bool``; by default always.
 
     Returns
     -------
@@ -115,7 +119,7 @@ def extra_check(name: str) -> Callable[[CheckFunction], CheckFunction]:
     def register(fn: CheckFunction) -> CheckFunction:
         if name in EXTRA_CHECKS:
             raise ValueError(f"an extra check {name!r} is registered already")
-        EXTRA_CHECKS[name] = Check(name, fn, _always, next(_order))
+        EXTRA_CHECKS[name] = Check(name, fn, active or _always, next(_order))
         return fn
 
     return register
