@@ -58,28 +58,21 @@ def sourcing_lp(links: pd.DataFrame, headroom: float = 0.25) -> Program:
     p = Program("synthetic_sourcing")
     idx = pd.MultiIndex.from_frame(links[["importer", "exporter", "sector"]])
     f = p.add_variables("f", idx, description="imports")
-    dem_key, dem_row = group_rows(links["importer"].to_numpy(), links["sector"].to_numpy())
-    demand = np.bincount(dem_row.ravel(), weights=links["value"].to_numpy())
-    p.add_constraints(
-        "demand",
-        pd.MultiIndex.from_arrays(dem_key, names=["importer", "sector"]),
-        dem_row.ravel(),
-        f.columns,
-        1.0,
-        "==",
-        demand,
-    )
-    cap_key, cap_row = group_rows(links["exporter"].to_numpy(), links["sector"].to_numpy())
-    exports = np.bincount(cap_row.ravel(), weights=links["value"].to_numpy())
-    p.add_constraints(
-        "capacity",
-        pd.MultiIndex.from_arrays(cap_key, names=["exporter", "sector"]),
-        cap_row.ravel(),
-        f.columns,
-        1.0,
-        "<=",
-        (1 + headroom) * exports,
-    )
+    for family, who, sense, scale in (
+        ("demand", "importer", "==", 1.0),
+        ("capacity", "exporter", "<=", 1 + headroom),
+    ):
+        key, row = group_rows(links[who].to_numpy(), links["sector"].to_numpy())
+        total = np.bincount(row.ravel(), weights=links["value"].to_numpy())
+        p.add_constraints(
+            family,
+            pd.MultiIndex.from_arrays(key, names=[who, "sector"]),
+            row.ravel(),
+            f.columns,
+            1.0,
+            sense,
+            scale * total,
+        )
     rng = np.random.default_rng(1)
     p.set_objective(f.columns, rng.uniform(0.5, 1.5, size=f.size))
     return p

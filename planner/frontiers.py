@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from formulations.problems import build_model
-from planner.data.dataset import Dataset
 from formulations.sets import TIERS
+from planner.data.dataset import Dataset
 from planner.scenario import Scenario
 from planner.solver import SolveOptions, SolveResult, SolverSession, Status, solve
 

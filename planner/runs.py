@@ -10,13 +10,8 @@ files (timings live apart in ``timings.json``).
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
-import math
-import os
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -29,10 +24,11 @@ import pandas as pd
 from formulations.model import CoalitionModel
 from formulations.problems import build_model
 from planner.data.dataset import Dataset
-from planner.data.loaders import dataset_sha256, load_dataset
+from planner.data.loaders import dataset_sha256
 from planner.errors import PlannerError
+from planner.files import clean_floats, json_safe, sha256_file, write_atomically
 from planner.interpreter import Interpretation, interpret, write_report
-from planner.scenario import Scenario, load_scenario, scenario_to_toml
+from planner.scenario import Scenario, load_scenario, load_scenario_dataset, scenario_to_toml
 from planner.solver import SolveOptions, SolveResult, solve
 
 __all__ = [
@@ -81,35 +77,8 @@ def solve_options(scenario: Scenario, log_file: Path | None = None) -> SolveOpti
     )
 
 
-def _finite_or_none(obj):
-    """A copy of nested dicts with NaN and infinities as None (JSON has no NaN)."""
-    if isinstance(obj, dict):
-        return {k: _finite_or_none(v) for k, v in obj.items()}
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
-def _clean(df: pd.DataFrame) -> pd.DataFrame:
-    """Round away solver noise below 1e-9 so that files are stable byte for byte."""
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            v = out[c].to_numpy(float)
-            out[c] = np.where(np.abs(v) < 1e-9, 0.0, v)
-    return out
-
-
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    _clean(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    clean_floats(df).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def _versions() -> dict[str, str]:
@@ -136,24 +105,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _remove_stale_partials(parent: Path, name: str) -> None:
-    """Remove ``.NAME.partial-PID`` directories left by runs that were killed."""
-    for p in parent.glob(f".{name}.partial-*"):
-        pid = p.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            shutil.rmtree(p, ignore_errors=True)
-
-
 def check_output_directory(directory: str | Path) -> Path:
     """Refuse an output directory that exists already, or whose parent cannot be a directory,
     before any expensive work starts (:class:`RunError` naming the path)."""
@@ -166,23 +117,6 @@ def check_output_directory(directory: str | Path) -> Path:
                 raise RunError(f"{parent}: cannot create the output directory (not a directory)")
             break
     return directory
-
-
-def _claim(tmp: Path, directory: Path, unique: bool) -> Path:
-    """Rename the finished ``tmp`` into place; with ``unique`` take the next free name."""
-    for k in range(1, 1000 if unique else 2):
-        target = directory if k == 1 else directory.with_name(f"{directory.name}-{k}")
-        if target.exists():
-            if not unique:
-                raise RunError(f"{target}: exists already; choose another --out or remove it")
-            continue
-        try:
-            os.rename(tmp, target)  # atomic; fails when another process took the name first
-            return target
-        except OSError as exc:
-            if not (unique and exc.errno in (errno.EEXIST, errno.ENOTEMPTY)):
-                raise
-    raise RunError(f"{directory}: no free run directory name")  # pragma: no cover
 
 
 def write_run(
@@ -205,38 +139,21 @@ def write_run(
     directory = Path(directory).resolve()
     if not unique:
         check_output_directory(directory)
-    parent = directory.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunError(f"{parent}: cannot create the output directory ({exc.strerror})") from None
-    _remove_stale_partials(parent, directory.name)
-    tmp = parent / f".{directory.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    try:
-        tmp.mkdir()
-        _write_files(tmp, scenario, dataset, model, result, it, command, plots)
-        directory = _claim(tmp, directory, unique)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise RunError(f"{directory}: cannot write the run ({exc.strerror or exc})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return directory
+    outcome = RunOutcome(None, scenario, model, result, it)
+    return write_atomically(
+        directory,
+        lambda tmp: _write_files(tmp, outcome, dataset, command, plots),
+        RunError,
+        unique=unique,
+        what="run",
+    )
 
 
 def _write_files(
-    d: Path,
-    scenario: Scenario,
-    dataset: Dataset,
-    model: CoalitionModel,
-    result: SolveResult,
-    it: Interpretation | None,
-    command: list[str],
-    plots: bool,
+    d: Path, outcome: RunOutcome, dataset: Dataset, command: list[str], plots: bool
 ) -> None:
+    scenario, model, result = outcome.scenario, outcome.model, outcome.result
+    it = outcome.interpretation
     inst = model.instance
     (d / "scenario.toml").write_text(scenario_to_toml(scenario))
     (d / "solver.log").write_text(result.log or "")
@@ -266,7 +183,7 @@ def _write_files(
             "gap": None if not np.isfinite(result.gap) else float(result.gap),
         },
         "dataset": {"name": dataset.name, "sha256": dataset_sha256(dataset)},
-        "numerics": _finite_or_none(result.numerics),
+        "numerics": json_safe(result.numerics),
     }
     if plan is not None and it is not None:
         summary.update(
@@ -325,7 +242,7 @@ def _write_files(
     (d / "timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
     files = sorted(p.name for p in d.iterdir() if p.is_file())
     manifest = {
-        "files": {name: _sha256(d / name) for name in files},
+        "files": {name: sha256_file(d / name) for name in files},
         "versions": _versions(),
         "solver": {"name": result.solver_name, "version": result.solver_version},
         "command": command,
@@ -337,17 +254,6 @@ def _write_files(
         "complete": True,
     }
     (d / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-
-
-def load_scenario_dataset(scenario: Scenario, base: Path | None = None) -> Dataset:
-    """The dataset a scenario names (``data.path``; relative paths from ``base``)."""
-    p = scenario.data.path
-    if p in ("default", ""):
-        return load_dataset()
-    path = Path(p)
-    if not path.is_absolute() and base is not None:
-        path = base / path
-    return load_dataset(path)
 
 
 def run_scenario(

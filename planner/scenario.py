@@ -14,9 +14,12 @@ import types
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.data.dataset import Dataset
 
 __all__ = [
     "CoalitionConfig",
@@ -30,6 +33,7 @@ __all__ = [
     "SolverConfig",
     "field_type",
     "load_scenario",
+    "load_scenario_dataset",
     "parse_value",
     "scenario_to_toml",
 ]
@@ -415,7 +419,9 @@ class Scenario:
         for sector, tier in self.sectors.tiers.items():
             if tier not in TIER_CHOICES:
                 raise ScenarioError(
-                    f"sectors.tiers.{sector}", f"{tier!r} is not one of {list(TIER_CHOICES)}", source
+                    f"sectors.tiers.{sector}",
+                    f"{tier!r} is not one of {list(TIER_CHOICES)}",
+                    source,
                 )
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "overrides") -> Scenario:
@@ -491,6 +497,25 @@ def load_scenario(
     if overrides:
         _apply_overrides(data, overrides, "command line")
     return Scenario.from_dict(data, source=source)
+
+
+def load_scenario_dataset(scenario: Scenario, base: str | Path | None = None) -> Dataset:
+    """The dataset a scenario names (``data.path``; a relative path is taken from ``base``).
+
+    Raises
+    ------
+    planner.data.DataError
+        The dataset directory is missing or invalid (names the file and column).
+    """
+    from planner.data.loaders import load_dataset
+
+    p = scenario.data.path
+    if p in ("default", ""):
+        return load_dataset()
+    path = Path(p)
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return load_dataset(path)
 
 
 def _toml_value(v: Any) -> str:

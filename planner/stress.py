@@ -83,14 +83,11 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures as cf
-import hashlib
 import html
 import importlib.util
 import json
 import math
 import multiprocessing as mp
-import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +99,7 @@ import scipy.sparse.linalg as spla
 
 from planner.data.network import Network
 from planner.errors import PlannerError
+from planner.files import clean_floats, json_safe, sha256_file, write_atomically
 
 __all__ = [
     "GROUPS",
@@ -709,26 +707,12 @@ class StressResult:
         directory = Path(directory).resolve()
         if directory.exists():
             raise StressError(f"{directory}: exists already; choose another output directory")
-        parent = directory.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StressError(f"{parent}: cannot create the output directory ({exc})") from None
-        tmp = parent / f".{directory.name}.partial-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir()
-            self._write_files(tmp, plots, list(command or []))
-            if directory.exists():
-                raise StressError(f"{directory}: exists already; choose another output directory")
-            os.rename(tmp, directory)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise StressError(f"{directory}: cannot write ({exc})") from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return directory
+        return write_atomically(
+            directory,
+            lambda tmp: self._write_files(tmp, plots, list(command or [])),
+            StressError,
+            what="stress test",
+        )
 
     def _write_files(self, d: Path, plots: bool, command: list[str]) -> None:
         tables = {
@@ -739,7 +723,7 @@ class StressResult:
         if self.ranking is not None:
             tables["ranking"] = self.ranking
         for name, df in tables.items():
-            _clean(df).to_csv(
+            clean_floats(df).to_csv(
                 d / f"{name}.csv", index=False, float_format=FLOAT_FORMAT, lineterminator="\n"
             )
         figures: dict[str, Path] = {}
@@ -751,13 +735,13 @@ class StressResult:
                 note = "Plot left out: matplotlib is not installed (the `plots` extra)."
         summary = {**self.summary, "plot": bool(figures), "plot_note": note or None}
         (d / "summary.json").write_text(
-            json.dumps(_finite(summary), indent=2, sort_keys=True, default=float) + "\n"
+            json.dumps(json_safe(summary), indent=2, sort_keys=True, default=float) + "\n"
         )
         (d / "report.md").write_text(self.markdown(figures, note))
         (d / "report.html").write_text(self.html(figures, note))
         files = sorted(p.name for p in d.iterdir() if p.is_file())
         manifest = {
-            "files": {n: _sha256(d / n) for n in files},
+            "files": {n: sha256_file(d / n) for n in files},
             "command": command,
             "spec": self.spec.to_dict(),
             "complete": True,
@@ -933,37 +917,6 @@ def _plot_members(result: StressResult, path: Path, top: int = 30) -> Path:
     fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return path
-
-
-def _clean(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            v = out[c].to_numpy(float)
-            out[c] = np.where(np.abs(v) < 1e-9, 0.0, v)
-    return out
-
-
-def _finite(obj: object) -> object:
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -------------------------------------------------------------------------- tables
@@ -1319,8 +1272,7 @@ def run_stress(
     """
     if dataset is None:
         if run is not None and (Path(run) / "scenario.toml").is_file():
-            from planner.runs import load_scenario_dataset
-            from planner.scenario import load_scenario
+            from planner.scenario import load_scenario, load_scenario_dataset
 
             dataset = load_scenario_dataset(load_scenario(Path(run) / "scenario.toml"))
         else:

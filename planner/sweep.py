@@ -163,13 +163,17 @@ def _run_local(dicts, out, workers, progress, total):
         return rows
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-        futures = [ex.submit(_task, d, out) for d in dicts]
-        rows = []
-        for k, f in enumerate(futures):
-            rows.append(f.result())
-            if progress:
-                progress(k + 1, total)
-        return rows
+        return _collect([ex.submit(_task, d, out) for d in dicts], progress, total)
+
+
+def _collect(futures, progress, total) -> list:
+    """The futures' results in order, reporting progress after each."""
+    rows = []
+    for k, f in enumerate(futures):
+        rows.append(f.result())
+        if progress:
+            progress(k + 1, total)
+    return rows
 
 
 def _run_dask(dicts, out, workers, scheduler, progress, total):
@@ -188,13 +192,7 @@ def _run_dask(dicts, out, workers, scheduler, progress, total):
     else:
         client = Client(scheduler)
     try:
-        futures = client.map(_task, dicts, [out] * len(dicts), pure=False)
-        rows = []
-        for k, f in enumerate(futures):
-            rows.append(f.result())
-            if progress:
-                progress(k + 1, total)
-        return rows
+        return _collect(client.map(_task, dicts, [out] * len(dicts), pure=False), progress, total)
     finally:
         client.close()
         if cluster is not None:

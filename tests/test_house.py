@@ -38,6 +38,9 @@ FORBIDDEN = {
         "scipy.optimize",
     ),
     "planner.solver": ("planner.interpreter", "planner.runs", "planner.cli"),
+    # verify stays independent of the model builders and the solver
+    "planner.verification": ("formulations", "planner.solver", "planner.runs"),
+    "planner.interpreter.metrics": ("formulations", "planner.solver"),
 }
 
 _PROBE = r"""
@@ -76,8 +79,8 @@ def _modules(package: str) -> list[str]:
 
 
 def _layer_modules() -> list[str]:
-    names = ["planner.scenario", "planner.errors"]
-    for package in ("planner.data", "formulations", "planner.solver"):
+    names = ["planner.scenario", "planner.errors", "planner.interpreter.metrics"]
+    for package in ("planner.data", "formulations", "planner.solver", "planner.verification"):
         names += _modules(package)
     return [n for n in names if not n.endswith((".build", "__main__"))] + ["planner.data.build"]
 

@@ -102,7 +102,7 @@ class Dataset:
         Parameters
         ----------
         countries, sectors, flows, output, domestic : pandas.DataFrame
-            Tables with the columns of the dataset directory format (``iso3``/``sector`` as columns).
+            Tables with the columns of a dataset directory (``iso3``/``sector`` as columns).
         name : str
             Dataset name.
         files : mapping, optional

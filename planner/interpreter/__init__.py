@@ -7,31 +7,41 @@ Reads the model's labels and the flow tables, never variable names::
     write_report(it, "out/")
 """
 
-from planner.interpreter.comparison import compare
-from planner.interpreter.core import Interpretation, interpret
-from planner.interpreter.explain import (
-    binding_constraints,
-    marginal_contributions,
-    money_step,
-    shadow_prices,
-    shapley_values,
-)
-from planner.interpreter.metrics import dependency_index, pair_metrics
-from planner.interpreter.report import html_report, markdown_report, summary_paragraph, write_report
+from __future__ import annotations
 
-__all__ = [
-    "Interpretation",
-    "binding_constraints",
-    "compare",
-    "dependency_index",
-    "html_report",
-    "interpret",
-    "marginal_contributions",
-    "markdown_report",
-    "money_step",
-    "pair_metrics",
-    "shadow_prices",
-    "shapley_values",
-    "summary_paragraph",
-    "write_report",
-]
+import importlib
+from typing import Any
+
+# name -> submodule; imported on first use (PEP 562), so that reading the metrics (as
+# ``planner verify`` does) does not load the model builders
+_EXPORTS = {
+    "compare": "comparison",
+    "Interpretation": "core",
+    "interpret": "core",
+    "binding_constraints": "explain",
+    "marginal_contributions": "explain",
+    "money_step": "explain",
+    "shadow_prices": "explain",
+    "shapley_values": "explain",
+    "dependency_index": "metrics",
+    "pair_metrics": "metrics",
+    "html_report": "report",
+    "markdown_report": "report",
+    "summary_paragraph": "report",
+    "write_report": "report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner.interpreter' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"planner.interpreter.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

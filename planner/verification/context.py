@@ -60,7 +60,7 @@ def load_context(directory: str | Path) -> VerifyContext:
     VerifyError
         A required file is missing, the run has no solution, or the dataset's sha256 differs.
     """
-    from planner.runs import load_scenario_dataset
+    from planner.scenario import load_scenario_dataset
 
     d = Path(directory)
     if not (d / "manifest.json").exists():
