@@ -231,7 +231,7 @@ def _check_shipped_run(directory: Path, path: Path) -> None:
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_scenario_runs_and_verifies(tmp_path, path, request):
-    """Checked: with planner/solver/pulp_backend.py mapping an optimal CBC status to
+    """To check: with planner/solver/pulp_backend.py mapping an optimal CBC status to
     TIME_LIMIT_FEASIBLE (exit code still 0), every case failed; the old exit-code test passed."""
     if path.stem == "default":  # solved once per session (conftest.default_run)
         directory = request.getfixturevalue("default_run").dir
@@ -260,7 +260,7 @@ def test_default_scenario_is_byte_identical_across_processes(default_run, tmp_pa
     separate process gives the same run directory byte for byte, apart from what runs.py
     documents as varying: timings.json and solver.log (and so their hashes in the manifest).
 
-    Checked: with ``randomCbcSeed`` in planner/solver/pulp_backend.py taken from os.getpid()
+    To check: with ``randomCbcSeed`` in planner/solver/pulp_backend.py taken from os.getpid()
     this failed (another plan or another float in links.csv); with the same seed it passes."""
     second = run_planner("run", str(DEFAULT_SCENARIO), "--out", "run", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
@@ -286,7 +286,7 @@ def test_run_without_out_takes_the_default_name_and_never_collides(
     second (the clock frozen) take NAME-..., NAME-...-2, NAME-...-3, each complete, and the
     first is left untouched.
 
-    Checked: with write_run(unique=True) in planner/runs.py treated as unique=False, the
+    To check: with write_run(unique=True) in planner/runs.py treated as unique=False, the
     second run failed with exit 2 ("exists already")."""
     import datetime as dt
     import re

@@ -115,7 +115,7 @@ def test_budget_sentence_on_the_shipped_data():
     1,000 mn, and that dual is the objective's slope in the budget (a central difference of
     +- USD 1 mn through Program.set_rhs) to 1e-6, not to the 5 % the old test allowed.
 
-    Checked: with shadow_prices in planner/interpreter/explain.py computing ``effect = dual *
+    To check: with shadow_prices in planner/interpreter/explain.py computing ``effect = dual *
     step * 1.04`` this failed (the old 5 % check passed)."""
     from planner.data import load_dataset
     from planner.scenario import Scenario
@@ -198,7 +198,7 @@ def test_report_on_the_default_scenario(tmp_path):
     """The report of the shipped-defaults model (anchor USA, HiGHS): its numbers are the
     tables' numbers (members, tiers, cost, DI before and after), its shadow-price section
     lists the table's sentences in both formats, and every figure is a PNG embedded in the
-    HTML. Checked: with markdown_report in planner/interpreter/report.py skipping the
+    HTML. To check: with markdown_report in planner/interpreter/report.py skipping the
     shadow-price section, this failed (the old size checks passed)."""
     import base64
     from html import escape as html_escape

@@ -143,7 +143,7 @@ def _check_outcomes(outcomes: dict[str, int], n: int) -> None:
 
 
 def test_every_run_verifies_or_is_diagnosed_or_is_an_input_error():
-    """Checked: (1) with planner/verify.py verify_run always ok=False the property failed;
+    """To check: (1) with planner/verify.py verify_run always ok=False the property failed;
     (2) with check_one_case's run treated as an input error (a FormulationError raised for
     every case) the input-error bound failed; (3) with HiGHS's LP objective perturbed by 1e-3
     in planner/solver/highs.py the second-backend comparison failed."""

@@ -322,7 +322,7 @@ def test_bad_cli_arguments(tmp_path, capsys, data_dir, argv, message):
 def test_the_bad_input_corpus_names_distinct_failures():
     """The corpus is not padding: every scenario case changes a different input and expects
     its own message, every dataset case builds its own input and names a file and column.
-    Checked: duplicating a SCENARIO_CASES entry under a new id made this fail (the old
+    To check: duplicating a SCENARIO_CASES entry under a new id made this fail (the old
     ``n >= 40`` still passed)."""
     changes = [repr(c[1]) for c in SCENARIO_CASES]
     assert len(set(changes)) == len(changes)
@@ -363,7 +363,7 @@ def _has_cbc_child(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_sigkill_mid_solve_leaves_nothing_complete_and_a_rerun_succeeds(tmp_path):
     """The D-TEP core scenario with CBC: killed while CBC works (its child process exists),
-    then rerun. Checked: with write_run's os.rename moved before _write_files (the directory
+    then rerun. To check: with write_run's os.rename moved before _write_files (the directory
     then appears at once) ``assert not out.exists()`` failed."""
     out = tmp_path / "run"
     args = ("run", str(ROOT / "scenarios" / "default.toml"), "--out", str(out), "--no-plots")
@@ -488,7 +488,7 @@ def test_missing_backend_names_the_package(tmp_path, data_dir, monkeypatch, caps
 def test_time_limit_returns_the_incumbent_marked(tmp_path, data_dir):
     """A MILP stopped by a time limit of 1e-9 s (which no machine meets, however fast):
     the run says so and is never "optimal"; without an incumbent it exits 5 and writes no
-    tables, with one it exits 0 and the plan verifies. Checked: with the pulp/highs status
+    tables, with one it exits 0 and the plan verifies. To check: with the pulp/highs status
     maps reading a limit as optimal this failed (status "optimal")."""
     f = scenario_file(
         tmp_path / "s.toml",
