@@ -201,7 +201,9 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     ds = load_scenario_dataset(sc)
     network = ds.require_network()
     _note(f"stress test of {source}: adversaries stop selling to {spec.targets} in {spec.sectors}")
-    result = stress_test(network, spec, plan, workers=args.workers)
+    result = stress_test(
+        network, spec, plan, workers=args.workers, executor=args.executor, scheduler=args.scheduler
+    )
     print(result.headline())
     print(_loss_table(result.by_group))
     if out is None:
@@ -426,6 +428,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the worst case)",
     )
     st.add_argument("--workers", type=int, default=1, help="processes for --targets each")
+    st.add_argument("--executor", choices=["local", "dask"], default="local")
+    st.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     st.add_argument("--out", help="output directory (default: RUN_DIR-stress beside the run)")
     st.add_argument("--no-plots", action="store_true", help="skip the figure")
     st.set_defaults(func=_cmd_stress)

@@ -641,7 +641,25 @@ def _ban_task(buyers: np.ndarray) -> tuple[Shock, Shock | None]:
     return before, after
 
 
-def _run_bans(ctx: _Context, bans: list[np.ndarray], workers: int) -> list:
+def _ban_in(ctx: _Context, buyers: np.ndarray) -> tuple[Shock, Shock | None]:
+    """One ban with its context passed along (the Dask executor)."""
+    _init_worker(ctx)
+    return _ban_task(buyers)
+
+
+def _run_bans(
+    ctx: _Context,
+    bans: list[np.ndarray],
+    workers: int,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> list:
+    if executor == "dask":
+        from planner.sweep import dask_client
+
+        with dask_client(workers, scheduler) as client:
+            shared = client.scatter(ctx, broadcast=True)  # the networks, once per worker
+            return client.gather(client.map(_ban_in, [shared] * len(bans), bans, pure=False))
     if workers <= 1 or len(bans) <= 1:
         _init_worker(ctx)
         try:
@@ -1042,6 +1060,8 @@ def stress_test(
     run: str | Path | RunPlan | None = None,
     workers: int = 1,
     name: str | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> StressResult:
     """Propagate a ban without a plan and (with ``run``) with the run's plan.
 
@@ -1059,6 +1079,12 @@ def stress_test(
         Processes for several bans (``targets="each"``; spawn context), 1 = in this process.
     name : str, optional
         Name in the reports (default the run's scenario name, else ``"baseline"``).
+    executor : {"local", "dask"}
+        Where several bans run: local processes, or a Dask distributed cluster (``scheduler``
+        address, or a local cluster of ``workers`` processes); the networks are sent once
+        per worker.
+    scheduler : str, optional
+        Dask scheduler address.
 
     Returns
     -------
@@ -1070,6 +1096,8 @@ def stress_test(
         Unknown target country or sector, a rule that needs a run without one, a run
         directory without the needed files.
     """
+    if executor not in ("local", "dask"):
+        raise StressError(f"executor {executor!r}: use 'local' or 'dask'")
     spec = spec or StressSpec()
     plan = read_run_plan(run) if isinstance(run, (str, Path)) else run
     C, S = network.countries, network.sectors
@@ -1160,7 +1188,7 @@ def stress_test(
         int(spec.max_iter),
     )
     target_masks = [np.isin(C, b) for b in ban_sets]
-    outcomes = _run_bans(ctx, [m[c_of] for m in target_masks], workers)
+    outcomes = _run_bans(ctx, [m[c_of] for m in target_masks], workers, executor, scheduler)
     countries_t, groups_t, sectors_t, conv = [], [], [], []
     for bname, tmask, shocks in zip(ban_names, target_masks, outcomes, strict=True):
         a, b, c = _tables(bname, shocks, (network, after_net), role, C, S, c_of, s_of, tmask)

@@ -8,10 +8,12 @@ executors run exactly the same code and return the same rows.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import time
 import typing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from planner.scenario import Scenario, ScenarioError, field_type, parse_value
 
 __all__ = [
     "EXECUTORS",
+    "dask_client",
     "grid_scenarios",
     "parse_grid",
     "plot_sweep",
@@ -176,7 +179,16 @@ def _collect(futures, progress, total) -> list:
     return rows
 
 
-def _run_dask(dicts, out, workers, scheduler, progress, total):
+@contextlib.contextmanager
+def dask_client(workers: int, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask distributed client: to ``scheduler``, or to a local cluster of ``workers``
+    single-threaded processes (closed on exit).
+
+    Raises
+    ------
+    ImportError
+        Naming the extra to install when dask.distributed is missing.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -192,11 +204,16 @@ def _run_dask(dicts, out, workers, scheduler, progress, total):
     else:
         client = Client(scheduler)
     try:
-        return _collect(client.map(_task, dicts, [out] * len(dicts), pure=False), progress, total)
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _run_dask(dicts, out, workers, scheduler, progress, total):
+    with dask_client(workers, scheduler) as client:
+        return _collect(client.map(_task, dicts, [out] * len(dicts), pure=False), progress, total)
 
 
 def plot_sweep(table: pd.DataFrame, key: str, path: str | Path) -> Path | None:

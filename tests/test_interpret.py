@@ -244,12 +244,6 @@ def test_report_on_the_default_scenario(tmp_path):
     assert summary in md
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (fixed by another issue): with CBC the fixed-integer LP's duals come back "
-    "NaN, so the shipped default run (pulp/CBC) has no shadow prices; the fix solves that LP "
-    "with HiGHS. Strict: this flips to a failure once fixed, then drop the mark.",
-)
 def test_default_run_with_cbc_reports_shadow_prices(default_run):
     """The shipped default scenario (pulp/CBC) must explain its plan with shadow prices: the
     budget's sentence in report.md (membership and tiers held at the optimum)."""

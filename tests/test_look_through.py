@@ -169,3 +169,28 @@ def test_stress_of_a_path_that_is_neither_run_nor_scenario(tmp_path):
     proc = _stress(str(tmp_path / "nothing"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "neither a run directory nor a scenario file" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("network", "message"),
+    [
+        (None, "network.npz"),  # a dataset without a network
+        (b"not a zip file", "network.npz"),  # a damaged network file
+    ],
+)
+def test_stress_on_a_dataset_without_a_sound_network_names_the_file(tmp_path, network, message):
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in (ROOT / "data").glob("*.csv"):
+        shutil.copy(f, data / f.name)
+    if network is not None:
+        (data / "network.npz").write_bytes(network)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('name = "s"\n[data]\npath = "data"\n')
+    out = tmp_path / "stress"
+    proc = _stress(str(scenario), "--targets", "USA", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert not out.exists()

@@ -471,15 +471,7 @@ def test_lp_time_limit_is_never_a_false_optimum(backend_case):
     "pulp_solver",
     [
         "PULP_CBC_CMD",
-        pytest.param(
-            "HiGHS",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="product bug: PuLP's HiGHS makes the process's first highspy.Highs(), "
-                "whose banner goes to stdout; planner/solver/pulp_backend.py solve() should "
-                "make one through highs._new_highs(hs, quiet=True) first",
-            ),
-        ),
+        "HiGHS",
     ],
 )
 def test_pulp_prints_nothing_unless_verbose(pulp_solver):

@@ -304,6 +304,19 @@ def test_each_sweep_sequential_equals_processes(net, tmp_path):
     assert (out / "ranking.csv").is_file()
 
 
+def test_each_sweep_through_dask_equals_sequential(net, tmp_path):
+    write_run(tmp_path / "run", net)
+    roles = pd.DataFrame({"iso3": COUNTRIES, "role": ["adversary", "member", "member"]})
+    roles.to_csv(tmp_path / "run" / "countries.csv", index=False)
+    spec = StressSpec(targets="each", sectors="all", rerouting=0.0, technology="leontief")
+    one = stress_test(net, spec, tmp_path / "run", workers=1)
+    dask = stress_test(net, spec, tmp_path / "run", workers=2, executor="dask")
+    pd.testing.assert_frame_equal(one.ranking, dask.ranking)
+    assert dask.ranking.set_index("country").loc["DEU", "output_loss_before"] == pytest.approx(
+        400.0
+    )
+
+
 @pytest.mark.parametrize(
     ("spec", "word"),
     [

@@ -152,6 +152,11 @@ def interpret(
             "flagged_after": sec["flagged_after"].sum(),
         }
     ).reindex(inst.sectors)
+    for measure in _carried_measures(by_pair):
+        for label in ("before", "after"):
+            by_sector[f"members_{measure}_share_{label}"] = _wmean(
+                by_pair.loc[mem_pairs, f"{measure}_share_{label}"], imports_w
+            ).reindex(inst.sectors)
     by_sector["tier"] = plan.tiers
     by_sector["critical"] = crit
     tables["metrics_by_sector"] = tag(by_sector, "metrics_by_sector", "share")
@@ -185,6 +190,11 @@ def interpret(
         tables,
         headline,
     )
+
+
+def _carried_measures(by_pair: pd.DataFrame) -> list[str]:
+    """The carried-content measures whose shares ``by_pair`` holds."""
+    return [m for m in ("first_order", "look_through") if f"{m}_share_before" in by_pair]
 
 
 def _carried_shares(inst, dataset: Dataset | None) -> dict[str, np.ndarray]:

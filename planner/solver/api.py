@@ -208,14 +208,15 @@ def solve(
     log = outcome.log
     if arrays.is_mip and outcome.status.has_solution and options.fixed_milp_duals:
         t1 = time.perf_counter()
-        fixed = _unscale(
-            mod.solve(arrays.with_integers_fixed(outcome.x), options.with_(time_limit=None)),
-            scale,
-        )
+        dual_mod, dual_options = _fixed_lp_solver(mod, options)
+        fixed = _unscale(dual_mod.solve(arrays.with_integers_fixed(outcome.x), dual_options), scale)
         timings["duals"] = time.perf_counter() - t1
         if fixed.status is Status.OPTIMAL and fixed.row_duals is not None:
             row_duals, duals_kind = fixed.row_duals, "fixed_milp"
-        log += f"\n--- LP with integers fixed, for duals: {fixed.status.value} ---\n"
+        log += (
+            f"\n--- LP with integers fixed, for duals ({dual_mod.__name__.rsplit('.', 1)[-1]}): "
+            f"{fixed.status.value} ---\n"
+        )
 
     return assemble_result(
         program,
@@ -227,6 +228,16 @@ def solve(
         numerics=numerics,
         duals_kind=duals_kind,
     )
+
+
+def _fixed_lp_solver(mod: ModuleType, options: SolveOptions) -> tuple[ModuleType, SolveOptions]:
+    """The solver of the LP with integers fixed (the MILP's duals): HiGHS in memory whenever
+    it is installed, whatever the MILP's backend (an LP: a fraction of a second, where CBC
+    through files took seconds and dropped the duals), else the MILP's own backend. The MILP
+    backend's raw options are not HiGHS's, so they stay with the MILP."""
+    if mod is not highs and highs.available():
+        return highs, options.with_(time_limit=None, solver_options={})
+    return mod, options.with_(time_limit=None)
 
 
 def assemble_result(

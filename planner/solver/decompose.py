@@ -453,6 +453,8 @@ class DantzigWolfe:
                 Status.TIME_LIMIT_FEASIBLE if loop.phase == 2 else Status.TIME_LIMIT_NO_SOLUTION
             )
             loop.message = f"stopped after {loop.iteration} iterations, {seconds:.0f} s"
+            if loop.phase == 2 and added:
+                loop.master = self.master(2)  # weights over the columns this round added
             return True
         return False
 

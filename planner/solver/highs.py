@@ -27,7 +27,7 @@ NAME = "highs"
 PACKAGE = "highspy"  # what to install for this backend
 
 
-def _import_highspy():
+def import_highspy():
     return import_solver_package(PACKAGE, NAME)
 
 
@@ -51,7 +51,7 @@ def _match_scheduler(hs, threads: int | None) -> None:
     _THREAD_STATE.threads = want
 
 
-def _new_highs(hs, quiet: bool):
+def new_highs(hs, quiet: bool):
     """A Highs object; HiGHS prints a banner to stdout when the first one is made, so the
     process's stdout is pointed at /dev/null for that moment unless the user asked for logs."""
     if not quiet:
@@ -190,8 +190,8 @@ def solve(
     """
     if session is not None and presolve:
         return session.solve(arrays, options, start)
-    hs = _import_highspy()
-    h = _new_highs(hs, quiet=not options.verbose)
+    hs = import_highspy()
+    h = new_highs(hs, quiet=not options.verbose)
     if arrays.n_cols == 0:
         return _empty_outcome(h, arrays, options)
     with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
@@ -302,7 +302,7 @@ class HighsSession:
         self, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None = None
     ) -> BackendOutcome:
         """Solve ``arrays``, reusing the loaded model when only bounds and costs changed."""
-        hs = _import_highspy()
+        hs = import_highspy()
         if not self._same_model(arrays, options):
             outcome = self._load_and_run(hs, arrays, options, start)
         else:
@@ -327,7 +327,7 @@ class HighsSession:
     def _load_and_run(
         self, hs, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None
     ) -> BackendOutcome:
-        self._h = h = _new_highs(hs, quiet=not options.verbose)
+        self._h = h = new_highs(hs, quiet=not options.verbose)
         self._options = options
         self._arrays = None
         self.reloads += 1

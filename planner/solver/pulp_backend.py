@@ -180,6 +180,15 @@ def _to_pulp(pulp, arrays: ProgramArrays):
     )
 
 
+def _quiet_highs_banner() -> None:
+    """HiGHS prints its banner when a process makes its first ``Highs()``; PuLP's HiGHS solver
+    would make that one on stdout, so make it here first, with stdout silenced."""
+    from planner.solver import highs
+
+    if highs.available():
+        highs.new_highs(highs.import_highspy(), quiet=True)
+
+
 def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
     """Solve ``arrays`` with the PuLP solver named in ``options.pulp_solver``."""
     pulp = _import_pulp()
@@ -191,6 +200,8 @@ def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
             raise SolverNotAvailableError(
                 f"PuLP solver {options.pulp_solver} is not available: install {hint}"
             )
+        if options.pulp_solver == "HiGHS" and not options.verbose:
+            _quiet_highs_banner()
         variables, rows, prob = _to_pulp(pulp, arrays)
         version = f"pulp {pulp.__version__}"
         try:
