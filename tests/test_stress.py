@@ -284,11 +284,16 @@ def test_run_directory_plan_protects_and_writes(net, tmp_path):
         r.write(tmp_path / "stress")
 
 
-def test_each_sweep_sequential_equals_processes(net, tmp_path):
+def _each_run(net, tmp_path):
+    """A run directory with two full members (DEU, USA) and the spec of one ban each."""
     write_run(tmp_path / "run", net)
     roles = pd.DataFrame({"iso3": COUNTRIES, "role": ["adversary", "member", "member"]})
     roles.to_csv(tmp_path / "run" / "countries.csv", index=False)
-    spec = StressSpec(targets="each", sectors="all", rerouting=0.0, technology="leontief")
+    return StressSpec(targets="each", sectors="all", rerouting=0.0, technology="leontief")
+
+
+def test_each_sweep_sequential_equals_processes(net, tmp_path):
+    spec = _each_run(net, tmp_path)
     one = stress_test(net, spec, tmp_path / "run", workers=1)
     two = stress_test(net, spec, tmp_path / "run", workers=2)
     assert one.bans == ["DEU", "USA"]
@@ -305,10 +310,7 @@ def test_each_sweep_sequential_equals_processes(net, tmp_path):
 
 
 def test_each_sweep_through_dask_equals_sequential(net, tmp_path):
-    write_run(tmp_path / "run", net)
-    roles = pd.DataFrame({"iso3": COUNTRIES, "role": ["adversary", "member", "member"]})
-    roles.to_csv(tmp_path / "run" / "countries.csv", index=False)
-    spec = StressSpec(targets="each", sectors="all", rerouting=0.0, technology="leontief")
+    spec = _each_run(net, tmp_path)
     one = stress_test(net, spec, tmp_path / "run", workers=1)
     dask = stress_test(net, spec, tmp_path / "run", workers=2, executor="dask")
     pd.testing.assert_frame_equal(one.ranking, dask.ranking)
