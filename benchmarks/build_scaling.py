@@ -1,6 +1,6 @@
 """Model build time against the number of candidate links (issue 4: vectorized building).
 
-Builds the joint MILP with MODEL.md's defaults on synthetic datasets of growing size (see
+Builds the joint MILP with the model's defaults on synthetic datasets of growing size (see
 ``benchmarks/synthetic.py``) up to more than 5 million candidate links, and times the instance,
 the families and the sparse matrix assembly (CSR) separately. Prints a table and writes JSON to
 ``benchmarks/results/``. Everything is timed in one run so that ratios are comparable.

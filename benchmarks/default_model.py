@@ -1,4 +1,4 @@
-"""The four problems and the objectives on the shipped dataset with MODEL.md's defaults.
+"""The four problems and the objectives on the shipped dataset with the model's defaults.
 
 Builds and solves, in one run: the joint MILP (HiGHS and, with ``--cbc``, PuLP/CBC side by
 side), then the sourcing LP, tier MILP and coalition MILP fixed at the joint optimum's

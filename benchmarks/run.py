@@ -17,7 +17,7 @@ assembly
     ``scipy.sparse`` COO → CSR from numpy index arrays (the floor).
 solve
     Each backend (highs, scipy, pulp/CBC) on the coalition model's sourcing LP and joint MILP,
-    on the shipped dataset (MODEL.md defaults) and on synthetic worlds.
+    on the shipped dataset (the model's defaults) and on synthetic worlds.
 frontier
     An 11-point cost-versus-dependency frontier (one built program re-solved with warm
     starts) against one solve and against 11 independent solves (build and solve each).
@@ -206,7 +206,7 @@ def _scenario(world: str):
         return Scenario.from_dict({"name": "default"})
     d: dict = {"name": world, "coalition": {"adversaries": ["AAA", "AAB"], "anchors": ["AAC"]}}
     if world.startswith("world"):
-        # 200 countries: every democracy a member needs max_size above MODEL.md's 100; the
+        # 200 countries: every democracy a member needs max_size above the model's 100; the
         # budget (USD 6 bn) binds: the tier rules need about 4.4 bn, the unconstrained
         # optimum spends 7.4 bn, so the sectors are really coupled
         d["coalition"]["max_size"] = 200

@@ -1,4 +1,4 @@
-"""LP/MILP builders of the coalition planning model (shared/MODEL.md).
+"""LP/MILP builders of the coalition planning model (docs/model.md).
 
 Every builder returns a solver-neutral :class:`~formulations.program.Program`.
 """

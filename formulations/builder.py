@@ -1,12 +1,12 @@
-"""Variables and shared expressions of the coalition model (MODEL.md "Decision variables").
+"""Variables and shared expressions of the coalition model (docs/model.md, "Decisions").
 
 :class:`ModelBuilder` creates the variable blocks of an :class:`~formulations.instance.Instance`
 and the expressions every family needs (flows ``f``, adversary imports ``a``, costs,
 dependency). Families (:mod:`formulations.families`) then only add rows.
 
 Linearization used throughout: on every candidate link ``f = F0 + u - d`` with ``u`` =
-``increase`` (MODEL.md's u) and ``d`` = ``decrease``, ``0 <= d <= F0``. The big-M rows of
-MODEL.md are written per importer-sector pair or per exporter-sector pair rather than per link:
+``increase`` (the model's u) and ``d`` = ``decrease``, ``0 <= d <= F0``. The big-M rows of
+the model are written per importer-sector pair or per exporter-sector pair rather than per link:
 with the demand rows they allow exactly the same integer solutions and are tighter in the LP
 relaxation, with far fewer rows (see each family's docstring).
 """
@@ -23,7 +23,7 @@ from formulations.sets import INCENTIVIZED, OPEN, RESTRICTED, TIERS
 
 __all__ = ["SYMBOLS", "ModelBuilder"]
 
-#: MODEL.md symbol -> name in code (variable block, instance attribute or expression).
+#: model symbol -> name in code (variable block, instance attribute or expression).
 SYMBOLS: dict[str, str] = {
     "C": "Instance.countries",
     "A": "Instance.adversary",
@@ -68,7 +68,7 @@ SYMBOLS: dict[str, str] = {
     "f": "expression flow = baseline + increase - decrease",
     "u": "block increase",
     "q": "block reshoring",
-    "g": "expression partnership (strategic leveraging, added beside MODEL.md)",
+    "g": "expression partnership (strategic leveraging, added beside the model's families)",
     "e": "block investment",
     "a": "expression adversary_imports",
     "a0": "Instance.adversary_imports",

@@ -1,4 +1,4 @@
-"""The model's sets and parameters (MODEL.md) computed from a dataset and a scenario.
+"""The model's sets and parameters (docs/model.md) computed from a dataset and a scenario.
 
 Everything is a numpy array over integer codes: countries ``0..nC-1`` and sectors ``0..nS-1``
 in dataset order, country-sector pairs flattened as ``c * nS + s``, and candidate links
@@ -6,7 +6,7 @@ in dataset order, country-sector pairs flattened as ``c * nS + s``, and candidat
 
 Which decisions are free is settled here: a country's full membership ``y`` and associate
 membership ``z`` and a sector's tier ``t`` are either fixed (a number) or free (``NaN`` /
-``-1``). The four problems of MODEL.md differ only in these arrays.
+``-1``). The four problems of the model differ only in these arrays.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class LinkTable:
 
 @dataclass
 class Instance:
-    """Sets and parameters of one model instance (MODEL.md symbols in brackets).
+    """Sets and parameters of one model instance (docs/model.md symbols in brackets).
 
     Country arrays have length ``nC``, sector arrays ``nS``, matrices shape ``(nC, nS)``.
     """
@@ -236,7 +236,7 @@ class _SectorParameters(NamedTuple):
 
 
 def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
-    """Compute the sets, parameters and candidate links of MODEL.md.
+    """Compute the sets, parameters and candidate links of the model.
 
     Parameters
     ----------

@@ -1,10 +1,10 @@
-"""The objectives of MODEL.md: dependency (default), minimax, cost for a target, frontier.
+"""The objectives of the model: dependency (default), minimax, cost for a target, frontier.
 
 The dependency and minimax objectives carry a tiny tie-break, ``objective.cost_tiebreak`` (by
 default 1e-6) times (total cost / B + share of sectors not ``open``): spending the whole budget,
 or tiering every sector, is worth a millionth of DI. Among plans with the same dependency the
 cheapest, least interventionist one is reported rather than an arbitrary one. Set it to 0 for
-the pure MODEL.md objective.
+the pure the model's objective.
 """
 
 from __future__ import annotations

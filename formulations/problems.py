@@ -1,4 +1,4 @@
-"""The four problems of MODEL.md as compositions of families, and the one entry that builds
+"""The four problems of the model as compositions of families, and the one entry that builds
 any of them from a scenario.
 
 =================  ==================  ===============
@@ -70,7 +70,7 @@ def build_model(
     dataset : planner.data.Dataset
         Countries, sectors and flows.
     scenario : planner.scenario.Scenario
-        Everything else (MODEL.md defaults).
+        Everything else (the model's defaults).
     objective : str, optional
         Overrides ``scenario.objective.kind``.
 

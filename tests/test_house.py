@@ -293,3 +293,44 @@ def test_readme_python_snippets_run_verbatim(tmp_path):
     assert (tmp_path / "out" / "report.md").exists()
     # the Wyndor block's hand-solved optimum
     assert "optimal 36.0" in proc.stdout
+
+
+def test_formats_page_documents_every_scenario_key():
+    from planner.scenario import Scenario
+
+    page = (ROOT / "docs" / "formats.md").read_text()
+    d = Scenario(name="x").to_dict()
+    keys = [
+        f"{section}.{k}"
+        for section, values in d.items()
+        if isinstance(values, dict) and section != "constraints"
+        for k in values
+    ]
+    assert len(keys) > 40
+    missing = [k for k in keys if f"`{k}`" not in page]
+    missing += [k for k in d["constraints"] if f"`{k}`" not in page]
+    assert not missing, f"docs/formats.md lacks {missing}"
+
+
+def test_no_user_facing_text_points_outside_the_project():
+    """Users have the project, not the design material beside it."""
+    texts = [ROOT / "README.md", ROOT / "data" / "README.md", *(ROOT / "docs").glob("*.md")]
+    texts += [*(ROOT / "scenarios").glob("*.toml")]
+    for package in ("planner", "formulations"):
+        texts += [p for p in (ROOT / package).rglob("*.py") if p.name != "build.py"]
+    hits = [
+        str(p.relative_to(ROOT))
+        for p in texts
+        if re.search(
+            r"\.\./shared|shared/(MODEL|SCENARIO|data)|MODEL\.md|SCENARIO\.md", p.read_text()
+        )
+    ]
+    assert not hits
+    cli = subprocess.run(
+        [sys.executable, "-m", "planner", "run", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "shared" not in cli

@@ -1,4 +1,4 @@
-"""Constraint families of MODEL.md, one module per family.
+"""Constraint families of the model, one module per family.
 
 Each module has ``NAME`` (its switch in ``[constraints]`` of a scenario, or the parameter that
 turns it on) and ``add(builder)``, which adds the family's rows to ``builder.program``. The

@@ -1,6 +1,6 @@
 """Family 4, ally-shoring: new sourcing only from coalition members.
 
-MODEL.md: u[i,j,s] <= M (y_j + z_j) and, in restricted sectors, u[i,j,s] <= M (y_j + 1 -
+docs/model.md: u[i,j,s] <= M (y_j + z_j) and, in restricted sectors, u[i,j,s] <= M (y_j + 1 -
 t[s,restricted]); adversaries never receive new sourcing. Written per exporter-sector pair:
 ``sum_i u[i,j,s] <= M[j,s] (y_j + z_j)`` with M[j,s] the largest total new sourcing j can get
 (the sum of its links' bounds, at most its spare capacity): valid, tight, one row per pair.

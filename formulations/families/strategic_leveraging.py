@@ -1,4 +1,4 @@
-"""Strategic leveraging (added beside MODEL.md's families; ``constraints.strategic_leveraging``).
+"""Strategic leveraging (added beside the model's families; ``constraints.strategic_leveraging``).
 
 Some proposals allow adversary-linked partnerships (licensing, minority joint ventures) in
 chosen sectors: the technology or capital stays adversary-linked but production moves into a

@@ -1,6 +1,7 @@
-"""Build the shipped default dataset (data/) from the raw files in shared/data/.
+"""Build the shipped default dataset (data/) from the raw public files (sources and licences
+in data/README.md), for maintainers who have them:
 
-    python -m planner.data.build --raw ../shared/data --out data
+    python -m planner.data.build --raw RAW_DIR --out data
 
 Deterministic: a rerun writes the same bytes. The build checks its output against the raw files
 (row counts, totals, every flow value read back) and fails loudly on any mismatch.
@@ -392,7 +393,8 @@ def _verify_network(
 
 
 def default_raw_dir() -> Path:
-    """``shared/data`` beside the repository (as laid out on the project's machines)."""
+    """The maintainers' raw-data directory, ``../shared/data`` beside the checkout (users have
+    the built data/ and never need it)."""
     return Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
