@@ -201,6 +201,35 @@ def add_rows(
     they hold; a constant row that fails is kept (an empty row the solver reports as
     infeasible, and that :func:`planner.solver.diagnosis` can name). Nothing is added when no
     row is left; the family then does not exist in the program.
+
+    Parameters
+    ----------
+    program : Program
+        The program to extend (e.g. ``CoalitionModel.program``).
+    name : str
+        The new constraint family's name (results and reports refer to it).
+    labels : pandas.Index
+        One label per expression of ``lhs`` (the rows' labels).
+    lhs : Expr
+        The left-hand sides, one expression per label.
+    sense : {"<=", ">=", "=="}
+        The rows' sense.
+    rhs : float or numpy.ndarray
+        The right-hand side, one value or one per label.
+    keep : numpy.ndarray of bool, optional
+        Which labels get a row (default: all).
+    description : str
+        What the family means, in words (shown in reports).
+
+    Examples
+    --------
+    Cap each sector's new sourcing spend of a built model at USD 5 bn:
+
+    ```python
+    inst = model.instance
+    spend = model.expressions["sourcing_cost_link"].sum_by(inst.links.sector, inst.n_sectors)
+    add_rows(model.program, "sector_cap", inst.sectors, spend, "<=", 5000.0)
+    ```
     """
     rhs_all = np.broadcast_to(np.asarray(rhs, dtype=float), (lhs.n,)) - lhs.const
     mask = np.ones(lhs.n, bool) if keep is None else np.asarray(keep, bool).copy()

@@ -354,7 +354,10 @@ def _candidates(listed: str | list[str], countries: pd.Index, adversary: np.ndar
     candidate = _country_list(listed, countries, "coalition.candidates")
     bad = countries[candidate & adversary].tolist()
     if bad:
-        raise FormulationError("coalition.candidates", f"adversaries {bad} cannot be candidates")
+        raise FormulationError(
+            "coalition.candidates",
+            f"adversaries {bad} cannot be candidates (coalition.adversaries)",
+        )
     return candidate
 
 
@@ -411,8 +414,14 @@ def _focal(listed: str | list[str], countries: pd.Index, candidate: np.ndarray) 
         focal = _country_list(listed, countries, "coalition.focal")
         outside = countries[focal & ~candidate].tolist()
         if outside:
-            raise FormulationError("coalition.focal", f"{outside} are not candidates")
+            raise FormulationError(
+                "coalition.focal", f"{outside} are not candidates (coalition.candidates)"
+            )
     if not focal.any():
+        if isinstance(listed, str):  # focal = "candidates": the root cause is the candidates
+            raise FormulationError(
+                "coalition.candidates", "no candidate country, so no focal country either"
+            )
         raise FormulationError("coalition.focal", "no focal country")
     return focal
 

@@ -26,9 +26,10 @@ from formulations.builder import ModelBuilder
 from formulations.families import FAMILIES
 from formulations.families.budget import add_discount
 from formulations.families.coalition_shape import add_domain
-from formulations.instance import build_instance
+from formulations.instance import FormulationError, build_instance
 from formulations.model import PROBLEMS, CoalitionModel
 from formulations.objectives import set_objective
+from formulations.program import Program
 from planner.data.dataset import Dataset
 from planner.scenario import Scenario
 
@@ -37,6 +38,8 @@ __all__ = [
     "coalition_milp",
     "enabled_families",
     "joint_milp",
+    "linking_families",
+    "mark_decomposition",
     "problem_of",
     "sourcing_lp",
     "tier_milp",
@@ -106,7 +109,55 @@ def build_model(
             "dataset": dataset.name,
         }
     )
+    if scenario.solver.decompose:
+        mark_decomposition(program, problem)
     return CoalitionModel(problem, kind, program, inst, b.x, b.unit_cost)
+
+
+#: families whose rows reach across sectors (with membership and tiers fixed, every other
+#: row stays within one sector): the linking rows of a decomposition by sectors
+CROSS_SECTOR_FAMILIES = (
+    "budget",
+    "burden_sharing",
+    "burden_sharing_product",
+    "openness_volume",
+    "openness_open_share",
+    "openness_max_restricted",
+    "coalition_size_min",
+    "coalition_size_max",
+    "coalition_gdp",
+    "participation",
+    "minimax_dependency",
+    "dependency_target",
+)
+
+
+def linking_families(program: Program) -> list[str]:
+    """The families of ``program`` that couple its sectors (:data:`CROSS_SECTOR_FAMILIES`
+    present in it, so chosen by the enabled constraints and the objective)."""
+    return [name for name in CROSS_SECTOR_FAMILIES if name in program.families]
+
+
+def mark_decomposition(program: Program, problem: str) -> None:
+    """Ask the solver to solve ``program`` by Dantzig-Wolfe (``solver.decompose``).
+
+    Sets ``program.metadata["decompose"]`` to the linking families; ``planner.solver.solve``
+    then runs :func:`planner.solver.solve_decomposed` (HiGHS) whatever the backend.
+
+    Raises
+    ------
+    FormulationError
+        ``solver.decompose`` on a problem with integer choices (only a sourcing LP is
+        decomposed).
+    """
+    if problem != "sourcing_lp":
+        raise FormulationError(
+            "solver.decompose",
+            f"decomposition solves sourcing LPs only; this scenario is a {problem} "
+            "(set coalition.choose_members = false and sectors.choose_tiers = false, or "
+            "solver.decompose = false)",
+        )
+    program.metadata["decompose"] = linking_families(program)
 
 
 def _fixed(
@@ -138,8 +189,27 @@ def sourcing_lp(
 ) -> CoalitionModel:
     """Sourcing LP: membership and tiers fixed, only f, u, q (and e) free.
 
-    ``members`` are full members (anchors are always added); ``tiers`` maps sectors to tiers,
-    unlisted sectors are ``open``.
+    Its duals are shadow prices of the plan (d objective / d rhs).
+
+    Parameters
+    ----------
+    dataset : planner.data.Dataset
+        Countries, sectors and flows.
+    scenario : planner.scenario.Scenario
+        Everything else; its ``choose_members`` / ``choose_tiers`` flags are set here.
+    members : iterable of str
+        Full members (the anchors are always added).
+    associates : iterable of str
+        Associates.
+    tiers : mapping of str to str, optional
+        Sector -> tier; unlisted sectors are ``open``.
+    objective : str, optional
+        Overrides ``scenario.objective.kind``.
+
+    Returns
+    -------
+    CoalitionModel
+        Program, instance and expressions.
     """
     sc = _fixed(scenario, members, associates, tiers or {})
     return build_model(dataset, sc, objective)
@@ -152,7 +222,26 @@ def tier_milp(
     associates: Iterable[str] = (),
     objective: str | None = None,
 ) -> CoalitionModel:
-    """Tier MILP: membership fixed; tiers and sourcing chosen (``sectors.tiers`` stay fixed)."""
+    """Tier MILP: membership fixed; tiers and sourcing chosen (``sectors.tiers`` stay fixed).
+
+    Parameters
+    ----------
+    dataset : planner.data.Dataset
+        Countries, sectors and flows.
+    scenario : planner.scenario.Scenario
+        Everything else; its ``choose_members`` / ``choose_tiers`` flags are set here.
+    members : iterable of str
+        Full members (the anchors are always added).
+    associates : iterable of str
+        Associates.
+    objective : str, optional
+        Overrides ``scenario.objective.kind``.
+
+    Returns
+    -------
+    CoalitionModel
+        Program, instance and expressions.
+    """
     sc = _fixed(scenario, members, associates)
     sc = replace(sc, sectors=replace(sc.sectors, choose_tiers=True))
     return build_model(dataset, sc, objective)
@@ -164,7 +253,24 @@ def coalition_milp(
     tiers: Mapping[str, str],
     objective: str | None = None,
 ) -> CoalitionModel:
-    """Coalition MILP: tiers fixed (unlisted sectors ``open``); membership and sourcing chosen."""
+    """Coalition MILP: tiers fixed (unlisted sectors ``open``); membership and sourcing chosen.
+
+    Parameters
+    ----------
+    dataset : planner.data.Dataset
+        Countries, sectors and flows.
+    scenario : planner.scenario.Scenario
+        Everything else; its ``choose_members`` / ``choose_tiers`` flags are set here.
+    tiers : mapping of str to str
+        Sector -> tier; unlisted sectors are ``open``.
+    objective : str, optional
+        Overrides ``scenario.objective.kind``.
+
+    Returns
+    -------
+    CoalitionModel
+        Program, instance and expressions.
+    """
     sc = _fixed(scenario, tiers=tiers)
     sc = replace(sc, coalition=replace(sc.coalition, choose_members=True))
     return build_model(dataset, sc, objective)
@@ -173,7 +279,22 @@ def coalition_milp(
 def joint_milp(
     dataset: Dataset, scenario: Scenario, objective: str | None = None
 ) -> CoalitionModel:
-    """Joint MILP: membership, tiers and sourcing all chosen."""
+    """Joint MILP: membership, tiers and sourcing all chosen.
+
+    Parameters
+    ----------
+    dataset : planner.data.Dataset
+        Countries, sectors and flows.
+    scenario : planner.scenario.Scenario
+        Everything else; its ``choose_members`` / ``choose_tiers`` flags are set here.
+    objective : str, optional
+        Overrides ``scenario.objective.kind``.
+
+    Returns
+    -------
+    CoalitionModel
+        Program, instance and expressions.
+    """
     sc = replace(
         scenario,
         coalition=replace(scenario.coalition, choose_members=True),

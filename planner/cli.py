@@ -8,9 +8,12 @@ solution, 6 ``verify`` found a violated constraint.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import platform
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 from planner.errors import (
     EXIT_BAD_INPUT,
@@ -24,12 +27,87 @@ from planner.errors import (
 WIDE_ROW_RATIO = 1e10  # within-row coefficient ratio above which a run warns
 
 
+_QUIET = False  # --quiet: nothing but errors
+
+
 def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
 def _note(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    if not _QUIET:
+        print(msg, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _quiet(args: argparse.Namespace) -> Iterator[None]:
+    """With ``--quiet``: no notes, warnings, progress or standard output; errors still print."""
+    global _QUIET
+    if not getattr(args, "quiet", False):
+        yield
+        return
+    _QUIET = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        _QUIET = False
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    """Progress on stderr: with ``--progress``, never with ``--quiet``, else on a terminal."""
+    from planner.solver.progress import progress_wanted
+
+    return progress_wanted(
+        sys.stderr, force=getattr(args, "progress", False), quiet=getattr(args, "quiet", False)
+    )
+
+
+@contextlib.contextmanager
+def _live_solve(args: argparse.Namespace) -> Iterator[None]:
+    """A live line on stderr (elapsed, incumbent, bound, gap) for every solve in the block."""
+    if not _show_progress(args):
+        yield
+        return
+    from planner.solver.progress import LiveLine, reporting
+
+    with LiveLine(sys.stderr) as line, reporting(line):
+        yield
+
+
+def _bar(args: argparse.Namespace, total: int, desc: str):
+    """A progress bar over ``total`` runs (shown by the rule of :func:`_show_progress`)."""
+    from planner.solver.progress import progress_bar
+
+    return progress_bar(total, desc, _show_progress(args), sys.stderr)
+
+
+def _check_workers(args: argparse.Namespace) -> None:
+    """``--workers`` is a count of processes (ScenarioError naming the flag, before any work)."""
+    from planner.scenario import ScenarioError
+
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise ScenarioError(
+            "--workers", f"{workers}: expected a number of processes >= 1", "command line"
+        )
+
+
+def _check_out_root(path: str | None) -> None:
+    """An ``--out`` that may exist must be a directory, or be creatable (before any solve)."""
+    if not path:
+        return
+    from pathlib import Path
+
+    from planner.runs import RunError, check_output_directory
+
+    out = Path(path).resolve()
+    if out.exists():
+        if not out.is_dir():
+            raise RunError(f"{out}: exists and is not a directory; choose another --out")
+    else:
+        check_output_directory(out)
 
 
 def _status_code(status) -> int:
@@ -82,6 +160,8 @@ def _load(path: str, args: argparse.Namespace | None = None):
             overrides["solver.strict"] = True
         if getattr(args, "points", None) is not None:
             overrides["objective.points"] = args.points
+        if getattr(args, "decompose", False):
+            overrides["solver.decompose"] = True
     return load_scenario(path, overrides, data_relative_to_file=True)
 
 
@@ -90,10 +170,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
 
+    from planner.interpreter import diagnose_scenario
     from planner.runs import check_output_directory, load_scenario_dataset, run_scenario
-    from planner.solver import diagnose
 
     sc = _load(args.scenario, args)
+    if not args.no_plots:  # the figures need matplotlib: say so before the solve
+        from planner.interpreter.plots import require_matplotlib
+
+        require_matplotlib()
     if args.out:
         out = check_output_directory(args.out)
     else:  # a default name; a clash (two runs in one second) takes NAME-2, NAME-3, ...
@@ -101,14 +185,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _note(f"scenario {sc.name}: loading data ({sc.data.path})")
     ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
     _note(f"building and solving with {sc.solver.backend} (time limit {sc.solver.time_limit:g} s)")
-    o = run_scenario(
-        sc,
-        out,
-        dataset=ds,
-        command=["planner", *sys.argv[1:]],
-        plots=not args.no_plots,
-        unique=not args.out,
-    )
+    with _live_solve(args):
+        o = run_scenario(
+            sc,
+            out,
+            dataset=ds,
+            command=["planner", *sys.argv[1:]],
+            plots=not args.no_plots,
+            unique=not args.out,
+            explain=args.explain,
+            stability=args.stability,
+        )
     code = _status_code(o.result.status)
     wide = o.result.numerics.get("worst_row_ratio", {})
     if wide.get("ratio", 0) > WIDE_ROW_RATIO:
@@ -117,15 +204,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"{wide['ratio']:.3g}; check the data's units (see solver.log)"
         )
     if o.interpretation is not None:
+        from planner.interpreter.report import why_lines
+
         print(o.interpretation.summary())
+        print("\n".join(why_lines(o.interpretation)))
         if o.result.status.value == "time_limit_feasible":
             _note(
                 "warning: stopped by the time limit; the plan is the best found, not proven optimal"
             )
     else:
         print(f"status: {o.result.status.value} ({o.result.solver_status})")
-        if code == EXIT_INFEASIBLE:
-            print(diagnose(o.model.program).explain())
+        if code == EXIT_INFEASIBLE:  # in scenario keys; structural rows are never offered
+            print(diagnose_scenario(o.model, o.scenario.solver.backend).explain())
     print(f"run directory: {o.directory}")
     return code
 
@@ -161,6 +251,7 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     from planner.runs import check_output_directory, load_scenario_dataset
     from planner.stress import StressError, StressSpec, read_run_plan, stress_test
 
+    _check_workers(args)
     source = Path(args.source)
     targets = _codes_arg(args.targets)
     sectors = _codes_arg(args.sectors)
@@ -201,9 +292,18 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     ds = load_scenario_dataset(sc)
     network = ds.require_network()
     _note(f"stress test of {source}: adversaries stop selling to {spec.targets} in {spec.sectors}")
-    result = stress_test(
-        network, spec, plan, workers=args.workers, executor=args.executor, scheduler=args.scheduler
-    )
+    each = spec.targets == "each" and plan is not None
+    bans = int((plan.roles == "member").sum()) if each else 1
+    with _bar(args, bans, "stress bans") as progress:
+        result = stress_test(
+            network,
+            spec,
+            plan,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            progress=progress,
+        )
     print(result.headline())
     print(_loss_table(result.by_group))
     if out is None:
@@ -214,6 +314,16 @@ def _cmd_stress(args: argparse.Namespace) -> int:
             k += 1
     written = result.write(out, plots=not args.no_plots, command=["planner", *sys.argv[1:]])
     print(f"stress directory: {written}")
+    return EXIT_OK
+
+
+@_guard
+def _cmd_report(args: argparse.Namespace) -> int:
+    """``planner report RUN_DIR``: the report and figures again, into a new directory."""
+    from planner.runs import rerender_run
+
+    written = rerender_run(args.run_dir, args.out, plots=not args.no_plots)
+    print(f"report directory: {written}")
     return EXIT_OK
 
 
@@ -231,6 +341,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from planner.runs import compare_runs
 
     tables = compare_runs(args.run_dirs)
+    warned = tables.get("warnings")
+    for text in [] if warned is None else warned["warning"]:
+        _note(f"warning: {text}")
     for name, df in tables.items():
         print(f"== {name} ==")
         print(df.to_string() if len(df) else "(no differences)")
@@ -244,28 +357,32 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
     from planner.frontiers import frontier
     from planner.runs import load_scenario_dataset, solve_options
 
-    sc = _load(args.scenario, args)
-    _note(f"frontier of {sc.name}: {args.points or sc.objective.points} points ({args.executor})")
+    sc = _load(args.scenario, args)  # --points, --time-limit, ... by the scenario's rules
+    _check_workers(args)
+    _check_out_root(args.out)
+    n = sc.objective.points
+    _note(f"frontier of {sc.name}: {n} points ({args.executor})")
     ds = load_scenario_dataset(sc, Path(args.scenario).resolve().parent)
-    df = frontier(
-        ds,
-        sc,
-        sc.solver.backend,
-        solve_options(sc),
-        points=args.points,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-    )
+    with _bar(args, n + 1, "frontier points") as progress:
+        df = frontier(
+            ds,
+            sc,
+            sc.solver.backend,
+            solve_options(sc),
+            points=n,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress,
+        )
     print(df.to_string(index=False))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         df.to_csv(out / "frontier.csv", index=False, float_format="%.10g")
-        from planner.interpreter.plots import HAVE_MATPLOTLIB, plot_frontier
+        from planner.interpreter.plots import plot_frontier
 
-        if HAVE_MATPLOTLIB:
-            plot_frontier(df, out / "frontier.png")
+        plot_frontier(df, out / "frontier.png")
         print(f"written: {out / 'frontier.csv'}")
     return EXIT_OK
 
@@ -274,23 +391,26 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from planner.sweep import parse_grid, run_sweep
+    from planner.sweep import check_sweep_output, grid_scenarios, parse_grid, run_sweep
 
     sc = _load(args.scenario, args)
     grid = parse_grid(args.grid)
-    n = 1
-    for v in grid.values():
-        n *= len(v)
+    _check_workers(args)
+    points = grid_scenarios(sc, grid)  # every point checked by the scenario's rules first
+    if args.out:
+        check_sweep_output(args.out, points)
+    n = len(points)
     _note(f"sweep of {sc.name}: {n} points with the {args.executor} executor")
-    table = run_sweep(
-        sc,
-        grid,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        out=args.out,
-        progress=lambda k, total: _note(f"[{k}/{total}] done"),
-    )
+    with _bar(args, n, "sweep points") as progress:
+        table = run_sweep(
+            sc,
+            grid,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            progress=progress,
+        )
     print(table.drop(columns=["run_dir"], errors="ignore").to_string(index=False))
     if args.out:
         out = Path(args.out)
@@ -306,25 +426,55 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_info(args: argparse.Namespace) -> int:
-    import numpy
-    import pandas
-    import scipy
+# optional packages a bug report should mention (installed or not, never imported here)
+OPTIONAL_PACKAGES = ("dask", "distributed", "pyarrow", "matplotlib", "tqdm", "mkdocs")
 
+
+def _package_version(name: str) -> str | None:
+    """The installed version of a distribution, or None (read from metadata, not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _dataset_lines() -> list[str]:
+    """The shipped dataset's path and content hash (the ``dataset.sha256`` of run manifests)."""
+    from planner.data.loaders import dataset_sha256, default_data_dir, load_dataset
+
+    path = default_data_dir()
+    try:
+        ds = load_dataset()
+    except Exception as exc:  # a report of the machine, not a failure: say what is wrong
+        return [f"dataset: {path} (cannot be loaded: {exc})"]
+    return [f"dataset: {ds.name} ({path})", f"dataset sha256: {dataset_sha256(ds)}"]
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    """``planner info``: what a bug report needs (versions, solvers, dataset, extras)."""
     import planner
     from planner.solver import available_backends
 
     print(f"coalition planner {planner.__version__}")
-    print(f"python {platform.python_version()} on {platform.platform()}")
-    print(f"numpy {numpy.__version__}, scipy {scipy.__version__}, pandas {pandas.__version__}")
+    print(f"python {platform.python_version()} ({sys.executable})")
+    print(f"platform {platform.platform()}")
+    core = ("numpy", "scipy", "pandas", "pulp", "highspy")
+    print(", ".join(f"{n} {_package_version(n) or 'not installed'}" for n in core))
+    print(f"backends available: {', '.join(available_backends()) or 'none'}")
     try:
         import pulp
 
-        solvers = ", ".join(pulp.listSolvers(onlyAvailable=True))
-        print(f"pulp {pulp.__version__} (solvers available to PuLP: {solvers})")
+        solvers = ", ".join(pulp.listSolvers(onlyAvailable=True)) or "none"
+        print(f"solvers available to PuLP: {solvers}")
     except ImportError:
-        print("pulp: not installed")
-    print(f"backends available: {', '.join(available_backends())}")
+        print("solvers available to PuLP: pulp is not installed")
+    for line in _dataset_lines():
+        print(line)
+    print("optional packages:")
+    for name in OPTIONAL_PACKAGES:
+        print(f"  {name}: {_package_version(name) or 'not installed'}")
     return EXIT_OK
 
 
@@ -350,6 +500,12 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _version() -> str:
+    import planner
+
+    return planner.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``planner`` command."""
     parser = argparse.ArgumentParser(
@@ -359,8 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 2 bad input, 3 infeasible/unbounded, 4 solver error, "
         "5 limit reached without a solution.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    info = sub.add_parser("info", help="versions of the planner, its libraries and solvers")
+    info = sub.add_parser(
+        "info",
+        help="what a bug report needs: versions, solvers, the dataset and its hash, and which "
+        "optional packages are installed",
+    )
     info.set_defaults(func=_cmd_info)
     data = sub.add_parser("data", help="describe or validate a dataset directory")
     data.add_argument("action", choices=["info", "validate"], help="what to do")
@@ -368,6 +529,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--path", default="default", help="dataset directory (default: the shipped dataset)"
     )
     data.set_defaults(func=_cmd_data)
+
+    def progress_flags(p: argparse.ArgumentParser) -> None:
+        g = p.add_mutually_exclusive_group()
+        g.add_argument(
+            "--progress",
+            action="store_true",
+            help="show live progress on stderr even when it is not a terminal (default: only "
+            "on a terminal)",
+        )
+        g.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
     def solver_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -384,7 +555,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario TOML file")
     run.add_argument("--out", help="run directory to create (default runs/NAME-TIMESTAMP)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    run.add_argument(
+        "--stability",
+        choices=["cheap", "full", "off"],
+        default="cheap",
+        help="stability of the plan: cheap (the others' sourcing held fixed, no solve; "
+        "default), full (re-solve the sourcing without each member and with each eligible "
+        "outsider), off",
+    )
+    run.add_argument(
+        "--explain",
+        choices=["brief", "full", "none"],
+        default="brief",
+        help="why each member, associate and open sector: 'brief' (default) re-solves the "
+        "plan's LP a handful of times, 'full' for every role and tier alternative",
+    )
     solver_flags(run)
+    run.add_argument(
+        "--decompose",
+        action="store_true",
+        help="solve a sourcing LP by Dantzig-Wolfe over sectors (sets solver.decompose)",
+    )
+    progress_flags(run)
     run.set_defaults(func=_cmd_run)
 
     ver = sub.add_parser(
@@ -392,6 +584,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ver.add_argument("run_dir", help="run directory written by 'planner run'")
     ver.set_defaults(func=_cmd_verify)
+
+    rep = sub.add_parser(
+        "report",
+        help="re-render a run's report and figures into a new directory, without solving",
+    )
+    rep.add_argument("run_dir", help="run directory written by 'planner run' (only read)")
+    rep.add_argument("--out", help="directory to create (default: RUN_DIR-report beside the run)")
+    rep.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    rep.set_defaults(func=_cmd_report)
 
     st = sub.add_parser(
         "stress",
@@ -432,6 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--scheduler", help="Dask scheduler address (default: a local cluster)")
     st.add_argument("--out", help="output directory (default: RUN_DIR-stress beside the run)")
     st.add_argument("--no-plots", action="store_true", help="skip the figure")
+    progress_flags(st)
     st.set_defaults(func=_cmd_stress)
 
     cmp_ = sub.add_parser("compare", help="compare run directories side by side")
@@ -451,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("--workers", type=int, default=2, help="processes or Dask workers")
     fr.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
     solver_flags(fr)
+    progress_flags(fr)
     fr.set_defaults(func=_cmd_frontier)
 
     sw = sub.add_parser("sweep", help="solve a grid of scenario variants as independent runs")
@@ -467,6 +670,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--workers", type=int, default=2, help="processes or Dask workers")
     sw.add_argument("--out", help="directory for sweep.csv and each point's run directory")
     solver_flags(sw)
+    progress_flags(sw)
     sw.set_defaults(func=_cmd_sweep)
     return parser
 
@@ -481,7 +685,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    return int(args.func(args))
+    with _quiet(args):
+        return int(args.func(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

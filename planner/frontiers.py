@@ -11,6 +11,7 @@ columns.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ def frontier(
     executor: str = "reuse",
     workers: int = 2,
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Trace total cost against dependency from the baseline DI down to the lowest reachable.
 
@@ -75,6 +77,9 @@ def frontier(
         Worker processes for ``"local"`` and ``"dask"``.
     scheduler : str, optional
         Dask scheduler address.
+    progress : callable, optional
+        Called with ``(done, total)`` after the lowest-DI solve and after each point
+        (``total = points + 1``), e.g. a bar of :func:`planner.solver.progress.progress_bar`.
 
     Returns
     -------
@@ -87,7 +92,9 @@ def frontier(
     if executor not in FRONTIER_EXECUTORS:
         raise ValueError(f"executor {executor!r} is not one of {FRONTIER_EXECUTORS}")
     options = options or SolveOptions()
-    n = points or scenario.objective.points
+    if points is not None:  # checked by the scenario's rule for objective.points
+        scenario = scenario.with_overrides({"objective.points": points}, source="frontier")
+    n = scenario.objective.points
     # One program serves every solve: first with the DI as its objective (the lowest reachable
     # DI; the target row, at the baseline DI, does not bind), then with the total cost.
     model = build_model(dataset, scenario, objective="frontier")
@@ -109,6 +116,8 @@ def frontier(
             cost_objective.name,
         )
     low.raise_for_status()
+    if progress is not None:
+        progress(1, n + 1)
     di_min = float(model.evaluate(measure, low.x)[0])
     di_base = model.baseline_dependency_index()
     # the last target sits a hair above the minimum so that solver tolerances keep it feasible
@@ -121,7 +130,8 @@ def frontier(
         "status_min": Status(low.status).value,
     }
     if executor != "reuse":
-        out = _independent(scenario, targets, executor, workers, scheduler)
+        shifted = None if progress is None else (lambda k, total: progress(k + 1, total + 1))
+        out = _independent(scenario, targets, executor, workers, scheduler, shifted)
         out.attrs = attrs
         return out
     rows = []
@@ -148,20 +158,27 @@ def frontier(
                 incentivized=int((tier == "incentivized").sum()),
             )
         rows.append(row)
+        if progress is not None:
+            progress(len(rows) + 1, n + 1)
     out = pd.DataFrame(rows[::-1]).reindex(columns=list(FRONTIER_COLUMNS))
     out.attrs = attrs
     return out
 
 
 def _independent(
-    scenario: Scenario, targets: np.ndarray, executor: str, workers: int, scheduler: str | None
+    scenario: Scenario,
+    targets: np.ndarray,
+    executor: str,
+    workers: int,
+    scheduler: str | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Every target as its own ``cost`` run through :func:`planner.sweep.run_sweep`."""
     from planner.sweep import run_sweep
 
     cost = scenario.with_overrides({"objective.kind": "cost"}, source="frontier")
     grid = {"objective.target": [float(t) for t in targets]}
-    table = run_sweep(cost, grid, executor, workers, scheduler)
+    table = run_sweep(cost, grid, executor, workers, scheduler, progress=progress)
     table = table.rename(
         columns={
             "objective.target": "target",

@@ -28,6 +28,9 @@ from planner.data.loaders import dataset_sha256
 from planner.errors import PlannerError
 from planner.files import clean_floats, json_safe, sha256_file, write_atomically
 from planner.interpreter import Interpretation, interpret, write_report
+from planner.interpreter.comparison import context_warnings, warnings_table
+from planner.interpreter.explain import explain_plan, explanations
+from planner.interpreter.report import ReportData, render_report, why_summary
 from planner.scenario import Scenario, load_scenario, load_scenario_dataset, scenario_to_toml
 from planner.solver import SolveOptions, SolveResult, solve
 
@@ -37,6 +40,7 @@ __all__ = [
     "check_output_directory",
     "compare_runs",
     "load_scenario_dataset",
+    "rerender_run",
     "run",
     "run_scenario",
     "solve_options",
@@ -53,13 +57,31 @@ class RunError(PlannerError, RuntimeError):
 
 @dataclass
 class RunOutcome:
-    """What ``run_scenario`` returns: where it wrote, and the objects behind the files."""
+    """What ``run_scenario`` returns: where it wrote, and the objects behind the files.
+
+    Attributes
+    ----------
+    directory : pathlib.Path or None
+        The run directory written, or None when the run was not written (no ``out``).
+    scenario : Scenario
+        The fully resolved scenario that was run.
+    model : formulations.model.CoalitionModel
+        The built model (program, instance, expressions).
+    result : planner.solver.SolveResult
+        The solve: status, objective, values, duals.
+    interpretation : planner.interpreter.Interpretation or None
+        Tables, metrics and explanations; None when there is no solution.
+    pathway : object, optional
+        For a phased (pathway) run, the interpretation of every phase.
+    """
 
     directory: Path | None
     scenario: Scenario
     model: CoalitionModel
     result: SolveResult
     interpretation: Interpretation | None
+    #: a pathway run: every phase (planner.interpreter.pathway.PathwayInterpretation)
+    pathway: Any = None
 
 
 def solve_options(scenario: Scenario, log_file: Path | None = None) -> SolveOptions:
@@ -107,7 +129,23 @@ def _versions() -> dict[str, str]:
 
 def check_output_directory(directory: str | Path) -> Path:
     """Refuse an output directory that exists already, or whose parent cannot be a directory,
-    before any expensive work starts (:class:`RunError` naming the path)."""
+    before any expensive work starts.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        The run (or stress) directory to be created.
+
+    Returns
+    -------
+    pathlib.Path
+        The directory, resolved to an absolute path.
+
+    Raises
+    ------
+    RunError
+        Naming the path: it exists, or a parent is not a directory.
+    """
     directory = Path(directory).resolve()
     if directory.exists():
         raise RunError(f"{directory}: exists already; choose another --out or remove it")
@@ -129,6 +167,7 @@ def write_run(
     command: list[str],
     plots: bool = True,
     unique: bool = False,
+    pathway: Any = None,
 ) -> Path:
     """Write the run directory atomically (see the module docstring); returns its path.
 
@@ -139,7 +178,7 @@ def write_run(
     directory = Path(directory).resolve()
     if not unique:
         check_output_directory(directory)
-    outcome = RunOutcome(None, scenario, model, result, it)
+    outcome = RunOutcome(None, scenario, model, result, it, pathway)
     return write_atomically(
         directory,
         lambda tmp: _write_files(tmp, outcome, dataset, command, plots),
@@ -169,7 +208,7 @@ def _write_files(
         else float(model.expressions["dependency_index"].const[0]),
         "dependency_after": None,
         "total_cost": None,
-        "budget": scenario.parameters.budget,
+        "budget": inst.scenario.parameters.budget,
         "members": [],
         "associates": [],
         "tiers": {},
@@ -203,6 +242,7 @@ def _write_files(
             flagged_before=it.headline["flagged_before"],
             flagged_after=it.headline["flagged_after"],
             summary=it.summary(),
+            why=why_summary(it),
         )
         _write_csv(plan.links, d / "links.csv")
         _write_csv(
@@ -234,7 +274,13 @@ def _write_files(
         _write_csv(plan.investment, d / "investment.csv")
         if plan.partnership is not None:
             _write_csv(plan.partnership, d / "partnerships.csv")
+        _write_extras(it, d, summary)
+        summary["explanations"] = json_safe(explanations(it, dataset))
         write_report(it, d, plots=plots)
+    if outcome.pathway is not None:  # the last phase above; every phase here
+        from planner.interpreter.pathway import write_pathway_files
+
+        summary.update(write_pathway_files(outcome.pathway, d, plots))
     (d / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True, default=float) + "\n"
     )
@@ -256,6 +302,52 @@ def _write_files(
     (d / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
+def rerender_run(run_dir: str | Path, out: str | Path | None = None, plots: bool = True) -> Path:
+    """Re-render a run's report and figures into a new directory, without solving.
+
+    Reads the report's data the run wrote beside its report (``report.json`` and the
+    ``report_*.csv`` tables) and writes report.md, report.html, the figures and a copy of that
+    data into ``out`` (default ``RUN_DIR-report`` beside the run), atomically. The run
+    directory is only read; an existing ``out``, or one inside the run, is refused
+    (:class:`RunError`) before anything is drawn.
+
+    Returns
+    -------
+    Path
+        The directory written.
+    """
+    import shutil
+
+    from planner.interpreter.plots import require_matplotlib
+    from planner.interpreter.report import REPORT_DATA
+
+    src = Path(run_dir).resolve()
+    if not (src / "manifest.json").is_file():
+        raise RunError(f"{src}: no manifest.json; not a complete run directory")
+    if not (src / REPORT_DATA).is_file():
+        raise RunError(
+            f"{src}: no {REPORT_DATA} (a run without a solution, or written by an older "
+            "version of the planner); run its scenario again"
+        )
+    target = check_output_directory(out if out is not None else src.with_name(f"{src.name}-report"))
+    if target == src or src in target.parents:
+        raise RunError(f"{target}: inside the run directory, which is never modified")
+    if plots:
+        require_matplotlib()
+    try:
+        data = ReportData.read(src)
+    except (OSError, ValueError, KeyError) as exc:
+        raise RunError(f"{src}: cannot read the report's data ({exc})") from None
+    names = [REPORT_DATA, *(f"report_{k}.csv" for k in sorted(data.csv))]
+
+    def fill(tmp: Path) -> None:
+        for name in names:
+            shutil.copyfile(src / name, tmp / name)
+        render_report(data, tmp, plots=plots)
+
+    return write_atomically(target, fill, RunError, what="report")
+
+
 def run_scenario(
     scenario: Scenario | str | Path,
     out: str | Path | None = None,
@@ -263,13 +355,48 @@ def run_scenario(
     command: list[str] | None = None,
     plots: bool = True,
     unique: bool = False,
+    stability: str = "cheap",
+    explain: str = "brief",
 ) -> RunOutcome:
     """Build, solve, interpret and (with ``out``) write the run directory.
 
     A run without a solution (infeasible, limit without incumbent) still writes its directory:
     status, scenario, solver log and manifest, no tables. An ``out`` that exists already is
     refused before anything is built (``unique``: take the next free name instead, see
-    :func:`write_run`).
+    :func:`write_run`). :func:`run` is the front door; this is the step it ends with.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or pathlib.Path
+        A scenario, or a scenario file (its ``data.path`` taken from the file's directory).
+    out : str or pathlib.Path, optional
+        The run directory to write; None writes nothing.
+    dataset : Dataset, optional
+        The dataset, if already loaded (otherwise the scenario's ``data.path``).
+    command : list of str, optional
+        The command line recorded in ``manifest.json`` (default ``sys.argv``).
+    plots : bool
+        Write the report's figures.
+    unique : bool
+        Take the next free name ``NAME-2``, ... when ``out`` exists, instead of refusing.
+    stability : {"cheap", "full", "off"}
+        Stability of the plan (:mod:`planner.interpreter.stability`): ``cheap`` holds the
+        others' sourcing fixed (no solve), ``full`` re-solves the sourcing without each member
+        and with each eligible outsider.
+    explain : {"brief", "full", "none"}
+        How many re-solves of the plan's LP explain it
+        (:func:`planner.interpreter.explain.explain_plan`): ``brief`` a handful, ``full`` every
+        role and tier alternative.
+
+    Returns
+    -------
+    RunOutcome
+        The directory written (or None) and the objects behind its files.
+
+    Raises
+    ------
+    RunError
+        ``out`` exists already (without ``unique``) or cannot be written.
     """
     if out is not None and not unique:
         check_output_directory(out)
@@ -278,17 +405,109 @@ def run_scenario(
         base = Path(scenario).resolve().parent
         scenario = load_scenario(scenario)
     ds = dataset if dataset is not None else load_scenario_dataset(scenario, base)
-    model = build_model(ds, scenario)
+    if scenario.pathway.enabled:
+        return _run_pathway(scenario, out, ds, command, plots, unique)
     t0 = time.perf_counter()
-    result = solve(model.program, scenario.solver.backend, solve_options(scenario))
+    robust = None
+    if scenario.robustness.active:  # [robustness]: the robust plan (planner.robust)
+        from planner.robust import solve_robust
+
+        robust = solve_robust(ds, scenario, solve_options(scenario))
+        model, result = robust.model, robust.result
+    else:
+        model = build_model(ds, scenario)
+        t0 = time.perf_counter()
+        result = solve(model.program, scenario.solver.backend, solve_options(scenario))
     result.timings.setdefault("solve_wall", time.perf_counter() - t0)
     it = interpret(model, result, dataset=ds) if result.status.has_solution else None
+    if it is not None:
+        _extend(it, robust, ds, stability)
+        explain_plan(it, ds, explain)  # why: role and tier alternatives re-solved at the plan
     directory = None
     if out is not None:
         directory = write_run(
             Path(out), scenario, ds, model, result, it, command or sys.argv, plots, unique
         )
     return RunOutcome(directory, scenario, model, result, it)
+
+
+#: tables of robust runs and of stability, written as FILE.csv (index as a column)
+EXTRA_TABLES = {
+    "robustness": "robustness.csv",
+    "reliance": "reliance.csv",
+    "recourse_links": "recourse_links.csv",
+    "recourse_domestic": "recourse_domestic.csv",
+    "recourse_investment": "recourse_investment.csv",
+    "stability": "stability.csv",
+}
+
+
+def _extend(it: Interpretation, robust: Any, ds: Dataset, stability: str) -> None:
+    """Add the robust plan's scenarios and the plan's stability to an interpretation."""
+    if robust is not None:
+        from planner.interpreter.robustness import attach_robustness
+
+        attach_robustness(it, robust)
+        ev = robust.evaluation
+        it.tables["recourse_links"] = ev.links
+        it.tables["recourse_domestic"] = ev.domestic
+        it.tables["recourse_investment"] = ev.investment
+    if stability != "off":
+        from planner.interpreter.stability import stability as stability_table
+
+        t0 = time.perf_counter()
+        it.tables["stability"] = stability_table(
+            it, stability, ds, workers=max(1, it.model.instance.scenario.solver.threads)
+        )
+        it.headline["stability_seconds"] = time.perf_counter() - t0
+
+
+def _write_extras(it: Interpretation, d: Path, summary: dict) -> None:
+    """robustness.csv, reliance.csv, recourse_*.csv and stability.csv; the ``robustness``
+    and ``stability`` keys of summary.json."""
+    for key, name in EXTRA_TABLES.items():
+        df = it.tables.get(key)
+        if df is None:
+            continue
+        if key in ("robustness", "reliance", "stability"):
+            df = df.reset_index()
+            df = df.assign(**{c: df[c].map(str) for c in df.columns if df[c].dtype == object})
+        _write_csv(df, d / name)
+    if "robustness" in it.headline:
+        summary["robustness"] = json_safe(it.headline["robustness"])
+    if "stability" in it.tables:
+        from planner.interpreter.stability import stability_summary
+
+        summary["stability"] = json_safe(stability_summary(it.tables["stability"]))
+
+
+def _run_pathway(
+    scenario: Scenario,
+    out: str | Path | None,
+    ds: Dataset,
+    command: list[str] | None,
+    plots: bool,
+    unique: bool,
+) -> RunOutcome:
+    """A ``[pathway]`` scenario: the usual files describe the last phase, plus the pathway's."""
+    from planner.pathways import solve_pathway
+
+    po = solve_pathway(scenario, ds, scenario.solver.backend, solve_options(scenario))
+    directory = None
+    if out is not None:
+        directory = write_run(
+            Path(out),
+            scenario,
+            ds,
+            po.model,
+            po.result,
+            po.interpretation,
+            command or sys.argv,
+            plots,
+            unique,
+            pathway=po.pathway,
+        )
+    return RunOutcome(directory, scenario, po.model, po.result, po.interpretation, po.pathway)
 
 
 def run(
@@ -298,6 +517,8 @@ def run(
     overrides: dict[str, Any] | None = None,
     dataset: Dataset | None = None,
     plots: bool = True,
+    stability: str = "cheap",
+    explain: str = "brief",
 ) -> RunOutcome:
     """Run a scenario end to end: the one call (``planner.run("scenarios/default.toml")``).
 
@@ -315,6 +536,10 @@ def run(
         The dataset, if already loaded (otherwise the scenario's ``data.path``).
     plots : bool
         Write the report's figures.
+    stability : {"cheap", "full", "off"}
+        How the plan's stability is checked (see :func:`run_scenario`).
+    explain : {"brief", "full", "none"}
+        How many re-solves explain the plan (see :func:`run_scenario`).
 
     Returns
     -------
@@ -331,7 +556,9 @@ def run(
         scenario = load_scenario(scenario, overrides, data_relative_to_file=True)
     if dataset is None:
         dataset = load_scenario_dataset(scenario, base)
-    return run_scenario(scenario, out, dataset=dataset, plots=plots)
+    return run_scenario(
+        scenario, out, dataset=dataset, plots=plots, stability=stability, explain=explain
+    )
 
 
 def _is_stress_directory(d: Path) -> bool:
@@ -361,7 +588,8 @@ def _compare_stress(directories: list[Path]) -> pd.DataFrame:
 
 def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
     """Compare run directories from their files: headline numbers, roles and tiers that differ,
-    members gained or lost against the first; or stress-test directories (``planner
+    members gained or lost against the first, and a ``warnings`` table when the runs differ
+    in dataset (hash), focal set or adversaries; or stress-test directories (``planner
     stress``): output loss by group before and after each plan."""
     if len(directories) < 2:
         raise RunError("compare needs at least two run directories")
@@ -373,7 +601,7 @@ def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
             f"{stress[0]}: a stress-test directory; compare run directories with run "
             "directories and stress directories with stress directories"
         )
-    names, summaries, roles, tiers = [], [], {}, {}
+    names, summaries, roles, tiers, contexts = [], [], {}, {}, []
     for d in map(Path, directories):
         if not (d / "summary.json").exists():
             raise RunError(f"{d}: no summary.json; not a run directory")
@@ -383,6 +611,7 @@ def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
             name = f"{name} ({d.name})"
         names.append(name)
         summaries.append(s)
+        contexts.append(_run_context(d, name, s))
         if (d / "countries.csv").exists():
             roles[name] = pd.read_csv(d / "countries.csv", keep_default_na=False).set_index("iso3")[
                 "role"
@@ -416,9 +645,54 @@ def compare_runs(directories: list[str | Path]) -> dict[str, pd.DataFrame]:
                 },
             }
         )
-    return {
+    out = {
         "metrics": metrics,
         "membership": r[r.nunique(axis=1) > 1] if len(r.columns) > 1 else r,
         "tiers": t[t.nunique(axis=1) > 1] if len(t.columns) > 1 else t,
         "changes": pd.DataFrame(changes).set_index("scenario"),
+    }
+    warned = context_warnings(contexts)
+    if warned:  # runs on other data, focal sets or adversaries: said, not hidden
+        out["warnings"] = warnings_table(warned)
+    if any(s.get("pathway") for s in summaries):
+        out["pathway"] = _compare_pathways(names, summaries)
+    return out
+
+
+def _compare_pathways(names: list[str], summaries: list[dict]) -> pd.DataFrame:
+    """Pathway runs side by side: per phase the DI, the cost and who joins (``<phase> <key>``
+    rows), and the weighted objective; a run that is no pathway has empty cells."""
+    keys = ("dependency_index", "total_cost", "joined", "joined_as_associate", "upgraded")
+    cols = {}
+    for n, s in zip(names, summaries, strict=True):
+        col: dict[str, object] = {"objective": s.get("pathway_objective")}
+        for phase, v in (s.get("pathway") or {}).items():
+            for k in keys:
+                x = v.get(k)
+                col[f"{phase} {k}"] = ", ".join(x) if isinstance(x, list) else x
+        cols[n] = col
+    return pd.DataFrame(cols)
+
+
+def _run_context(d: Path, name: str, summary: dict) -> dict[str, object]:
+    """What a comparison checks two runs share: the dataset's hash (summary.json), the focal
+    set (countries.csv, else the scenario's coalition.focal) and the adversaries."""
+    co: dict = {}
+    try:
+        import tomllib
+
+        co = tomllib.loads((d / "scenario.toml").read_text()).get("coalition", {})
+    except (OSError, ValueError):
+        pass
+    focal = co.get("focal")
+    if (d / "countries.csv").exists():
+        c = pd.read_csv(d / "countries.csv", keep_default_na=False)
+        if "focal" in c.columns:
+            focal = sorted(c.loc[c["focal"].astype(str).str.lower() == "true", "iso3"])
+    adversaries = co.get("adversaries")
+    return {
+        "name": name,
+        "dataset": (summary.get("dataset") or {}).get("sha256"),
+        "focal": sorted(focal) if isinstance(focal, list) else focal,
+        "adversaries": sorted(adversaries) if isinstance(adversaries, list) else None,
     }

@@ -27,6 +27,8 @@ __all__ = [
     "DataConfig",
     "ObjectiveConfig",
     "Parameters",
+    "PathwayConfig",
+    "RobustnessConfig",
     "Scenario",
     "ScenarioError",
     "SectorsConfig",
@@ -35,12 +37,23 @@ __all__ = [
     "load_scenario",
     "load_scenario_dataset",
     "parse_value",
+    "phase_scenario",
     "scenario_to_toml",
 ]
 
 
 class ScenarioError(PlannerError, ValueError):
-    """A scenario key is unknown, of the wrong type or out of range; names key and source."""
+    """A scenario key is unknown, of the wrong type or out of range; names key and source.
+
+    Parameters
+    ----------
+    key : str
+        The dotted key (``parameters.budget``), ``*`` for the whole file.
+    problem : str
+        What is wrong with it, in words.
+    source : str
+        Where the value came from: the file's path, ``overrides`` or ``command line``.
+    """
 
     prefix = "bad scenario: "
 
@@ -135,7 +148,7 @@ class ConstraintSwitches:
 
 @dataclass
 class ObjectiveConfig:
-    """``[objective]``."""
+    """``[objective]``: what the plan optimizes (``kind``) and its target or frontier points."""
 
     kind: str = "dependency"
     target: float = 0.05
@@ -146,7 +159,7 @@ class ObjectiveConfig:
 
 @dataclass
 class SolverConfig:
-    """``[solver]``."""
+    """``[solver]``: the backend, its limits and options (solver settings, not model ones)."""
 
     backend: str = "highs"
     pulp_solver: str = "PULP_CBC_CMD"
@@ -160,6 +173,82 @@ class SolverConfig:
     # added key: ``[solver.options]``, options passed through to the solver by its own names
     # (HiGHS option names, the PuLP solver's options, scipy's method options)
     options: dict[str, bool | int | float | str] = field(default_factory=dict)
+    # added key: solve a sourcing LP (membership and tiers fixed) by Dantzig-Wolfe, one block
+    # per group of sectors, the cross-sector rows (budget, volume, participation ...) linking
+    decompose: bool = False
+
+
+@dataclass
+class PathwayConfig:
+    """``[pathway]``: phased accession (added section; no ``phases``: a single-phase run).
+
+    Phase ``p``'s plan is a complete plan (what earlier phases bought stays bought), so it may
+    cost at most the budgets of phases ``1..p`` together.
+    """
+
+    phases: list[str] = field(default_factory=list)
+    # money added in each phase (USD mn); empty: parameters.budget in the first phase
+    budget: list[float] = field(default_factory=list)
+    # accessions (countries entering the coalition) negotiable in each phase; empty: unlimited
+    max_new_members: list[int] = field(default_factory=list)
+    # weight of each phase's DI (or cost) in the objective, normalized; empty: equal
+    weights: list[float] = field(default_factory=list)
+    # phase -> countries that join as full members in exactly that phase
+    fixed: dict[str, list[str]] = field(default_factory=dict)
+    # phase -> countries that join as associates in exactly that phase
+    fixed_associates: dict[str, list[str]] = field(default_factory=dict)
+    upgrades: bool = True  # an associate may become a full member in a later phase
+    tiers: str = "monotone"  # "monotone" (open -> incentivized -> restricted) or "fixed"
+    # DI target of each phase for objective.kind = "cost"; empty: objective.target in each
+    targets: list[float] = field(default_factory=list)
+    # also solve the free order (no fixed accessions) under the same budgets and limits
+    compare_free_order: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the scenario is a pathway (it lists phases)."""
+        return bool(self.phases)
+
+    def cumulative_budgets(self, budget: float) -> list[float]:
+        """What phase ``p``'s plan may cost: the budgets of phases ``1..p`` together
+        (``budget``, the single-phase budget, all in the first phase when none are given)."""
+        per = self.budget or [budget] + [0.0] * (len(self.phases) - 1)
+        return [float(sum(per[: k + 1])) for k in range(len(per))]
+
+    def phase_weights(self) -> list[float]:
+        """The objective weight of each phase, summing to 1 (equal when none are given)."""
+        w = self.weights or [1.0] * len(self.phases)
+        total = float(sum(w))
+        return [float(v) / total for v in w]
+
+    def phase_targets(self, target: float) -> list[float]:
+        """The DI target of each phase (``target`` in each when none are given)."""
+        return [float(v) for v in self.targets] if self.targets else [target] * len(self.phases)
+
+
+@dataclass
+class RobustnessConfig:
+    """``[robustness]`` (added section): plans that survive members' exits.
+
+    Off while ``defectors`` is empty. ``defectors`` is a list of ISO3 codes, ``"anchors"`` or
+    ``"members"`` (every country that may be in the coalition); every set of ``k`` of them is
+    an exit scenario. ``probabilities`` (a list in scenario order, or a table keyed by the
+    scenario's name, e.g. ``"USA+JPN"``) weigh the scenarios for ``expected`` and ``cvar``
+    (uniform when empty).
+    """
+
+    defectors: str | list[str] = field(default_factory=list)
+    k: int = 1
+    mode: str = "worst_case"
+    probabilities: list[float] | dict[str, float] = field(default_factory=list)
+    alpha: float = 0.9
+    weight: float = 1.0
+    method: str = "auto"
+
+    @property
+    def active(self) -> bool:
+        """Whether the scenario asks for a robust plan (``defectors`` given)."""
+        return bool(self.defectors)
 
 
 _SECTIONS = {
@@ -170,6 +259,8 @@ _SECTIONS = {
     "constraints": ConstraintSwitches,
     "objective": ObjectiveConfig,
     "solver": SolverConfig,
+    "pathway": PathwayConfig,
+    "robustness": RobustnessConfig,
 }
 
 # key -> (low, high, inclusive-high) for numbers; choices for strings
@@ -201,12 +292,17 @@ _RANGES: dict[str, tuple[float, float]] = {
     "solver.mip_gap": (0.0, 1.0),
     "solver.threads": (1, 1024),
     "solver.random_seed": (0, math.inf),
+    "robustness.k": (0, math.inf),
+    "robustness.weight": (0.0, math.inf),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {
     "parameters.capacity_basis": ("exports", "output"),
     "parameters.exposure": ("auto", "direct", "first_order", "look_through"),
     "objective.kind": ("dependency", "minimax", "cost", "frontier"),
     "solver.backend": ("highs", "scipy", "pulp"),
+    "pathway.tiers": ("monotone", "fixed"),
+    "robustness.mode": ("worst_case", "expected", "cvar"),
+    "robustness.method": ("auto", "extensive", "decomposition"),
 }
 # the tier names a scenario file may use; the same words as the model's set K
 # (formulations.sets.TIERS, which this layer does not import; tests/test_house.py ties them)
@@ -315,7 +411,28 @@ def _apply_overrides(d: dict[str, Any], overrides: dict[str, Any] | None, source
 
 @dataclass
 class Scenario:
-    """A complete scenario; every section has the model's defaults."""
+    """A complete scenario; every section has the model's defaults.
+
+    Build one with keyword sections, from a dict (:meth:`from_dict`) or a TOML file
+    (:func:`load_scenario`); change keys with :meth:`with_overrides`. Every value is checked
+    on construction (:meth:`check`).
+
+    Attributes
+    ----------
+    name : str
+        Names the scenario and its run directories (required, not empty).
+    description : str
+        Free text.
+    data, coalition, sectors, parameters, constraints, objective, solver
+        One dataclass per scenario section (``[data]``, ``[coalition]``, ...); the scenario
+        reference lists every key, its type, default and allowed values.
+
+    Examples
+    --------
+    >>> sc = Scenario(name="mine").with_overrides({"parameters.budget": 20000.0})
+    >>> sc.parameters.budget
+    20000.0
+    """
 
     name: str
     description: str = ""
@@ -326,6 +443,8 @@ class Scenario:
     constraints: ConstraintSwitches = field(default_factory=ConstraintSwitches)
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     solver: SolverConfig = field(default_factory=SolverConfig)
+    pathway: PathwayConfig = field(default_factory=PathwayConfig)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
 
     def __post_init__(self) -> None:
         self.check()
@@ -402,6 +521,12 @@ class Scenario:
             raise ScenarioError(
                 "coalition.candidates", "expected 'all' or a list of ISO3 codes", source
             )
+        if isinstance(c.candidates, list) and not c.candidates:
+            raise ScenarioError(
+                "coalition.candidates",
+                "is empty: no country could join; list ISO3 codes or write 'all'",
+                source,
+            )
         if isinstance(c.focal, str) and c.focal != "candidates":
             raise ScenarioError(
                 "coalition.focal", "expected 'candidates' or a list of ISO3 codes", source
@@ -423,6 +548,8 @@ class Scenario:
                     f"{tier!r} is not one of {list(TIER_CHOICES)}",
                     source,
                 )
+        _check_robustness(self, source)
+        _check_pathway(self, source)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "overrides") -> Scenario:
         """A new scenario with dotted keys set (``{"solver.backend": "pulp"}``), checked once.
@@ -443,6 +570,156 @@ class Scenario:
             obj = getattr(self, section)
             out[section] = {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
         return out
+
+
+def _check_pathway(sc: Scenario, source: str) -> None:
+    """Cross-key rules of ``[pathway]`` (ScenarioError naming the key)."""
+    pw = sc.pathway
+    if not pw.enabled:
+        unset = [
+            f.name for f in fields(pw) if getattr(pw, f.name) != getattr(PathwayConfig(), f.name)
+        ]
+        if unset:
+            raise ScenarioError(f"pathway.{unset[0]}", "needs pathway.phases", source)
+        return
+    n = len(pw.phases)
+    if any(not p.strip() for p in pw.phases) or len(set(pw.phases)) != n:
+        raise ScenarioError("pathway.phases", "labels must be non-empty and unique", source)
+    for key, low, high in (
+        ("budget", 0.0, math.inf),
+        ("max_new_members", 0, math.inf),
+        ("weights", 0.0, math.inf),
+        ("targets", 0.0, 1.0),
+    ):
+        values = getattr(pw, key)
+        if values and len(values) != n:
+            raise ScenarioError(
+                f"pathway.{key}", f"{len(values)} values for {n} phases {pw.phases}", source
+            )
+        bad = [v for v in values if not (low <= v <= high)]
+        if bad:
+            raise ScenarioError(
+                f"pathway.{key}", f"value {bad[0]!r} is outside [{low}, {high}]", source
+            )
+    if pw.weights and sum(pw.weights) <= 0:
+        raise ScenarioError("pathway.weights", "at least one weight must be positive", source)
+    if sc.objective.kind not in ("dependency", "cost"):
+        raise ScenarioError(
+            "objective.kind",
+            f"a pathway takes 'dependency' or 'cost', not {sc.objective.kind!r}",
+            source,
+        )
+    co = sc.coalition
+    fixed_before = set(co.anchors) | set(co.members) | set(co.associates)
+    seen: dict[str, str] = {}
+    for key in ("fixed", "fixed_associates"):
+        for phase, codes in getattr(pw, key).items():
+            where = f"pathway.{key}.{phase}"
+            if phase not in pw.phases:
+                raise ScenarioError(where, f"unknown phase label; phases: {pw.phases}", source)
+            for c in codes:
+                if c in co.adversaries:
+                    raise ScenarioError(
+                        where, f"{c} is an adversary (coalition.adversaries)", source
+                    )
+                if c in fixed_before:
+                    raise ScenarioError(
+                        where,
+                        f"{c} is a member from the start (coalition anchors or members)",
+                        source,
+                    )
+                if c in seen:
+                    raise ScenarioError(where, f"{c} joins in {seen[c]} already", source)
+                seen[c] = where
+    if pw.compare_free_order and not seen:
+        raise ScenarioError(
+            "pathway.compare_free_order",
+            "needs accessions in pathway.fixed or fixed_associates",
+            source,
+        )
+
+
+def phase_scenario(scenario: Scenario, k: int) -> Scenario:
+    """Phase ``k`` of a pathway as a single-phase scenario: the budget is what the phase's plan
+    may cost (the budgets through ``k``), the DI target is the phase's; no ``[pathway]``."""
+    from dataclasses import replace
+
+    pw = scenario.pathway
+    budget = pw.cumulative_budgets(scenario.parameters.budget)[k]
+    target = pw.phase_targets(scenario.objective.target)[k]
+    return replace(
+        scenario,
+        parameters=replace(scenario.parameters, budget=budget),
+        objective=replace(scenario.objective, target=target),
+        pathway=PathwayConfig(),
+    )
+
+
+def _check_robustness(sc: Scenario, source: str) -> None:
+    """The rules of ``[robustness]`` that need no dataset (ScenarioError naming the key)."""
+    r, c = sc.robustness, sc.coalition
+    if isinstance(r.defectors, str) and r.defectors not in ("anchors", "members"):
+        raise ScenarioError(
+            "robustness.defectors",
+            f"{r.defectors!r}: expected 'anchors', 'members' or a list of ISO3 codes",
+            source,
+        )
+    if not (0.0 < r.alpha < 1.0):
+        raise ScenarioError("robustness.alpha", f"{r.alpha!r} is outside (0, 1)", source)
+    if not r.active:
+        return
+    if sc.objective.kind != "dependency":
+        raise ScenarioError(
+            "objective.kind",
+            f"{sc.objective.kind!r}: a robust plan ([robustness]) needs kind 'dependency'",
+            source,
+        )
+    listed = c.anchors if r.defectors == "anchors" else r.defectors
+    if isinstance(listed, list):
+        if len(set(listed)) != len(listed):
+            raise ScenarioError("robustness.defectors", "a country is listed twice", source)
+        bad = sorted(set(listed) & set(c.adversaries))
+        if bad:
+            raise ScenarioError(
+                "robustness.defectors", f"{bad} are adversaries, not candidates", source
+            )
+        if not isinstance(c.candidates, str):
+            outside = sorted(set(listed) - set(c.candidates))
+            if outside:
+                raise ScenarioError(
+                    "robustness.defectors",
+                    f"{outside} are not candidates (coalition.candidates)",
+                    source,
+                )
+        if r.k > len(listed):
+            raise ScenarioError(
+                "robustness.k", f"{r.k} is larger than the {len(listed)} defectors", source
+            )
+        check_probabilities(r, math.comb(len(listed), r.k), source)
+    else:
+        check_probabilities(r, None, source)
+
+
+def check_probabilities(r: RobustnessConfig, n_scenarios: int | None, source: str) -> None:
+    """``robustness.probabilities``: non-negative, summing to 1, one per scenario when the
+    number of scenarios is known (ScenarioError naming the key)."""
+    p = r.probabilities
+    if not len(p):
+        return
+    values = list(p.values()) if isinstance(p, dict) else list(p)
+    if any(v < 0 for v in values):
+        raise ScenarioError("robustness.probabilities", "a probability is negative", source)
+    if abs(sum(values) - 1.0) > 1e-9:
+        raise ScenarioError(
+            "robustness.probabilities", f"they sum to {sum(values):.12g}, not 1", source
+        )
+    if n_scenarios is not None and isinstance(p, list) and len(p) != n_scenarios:
+        raise ScenarioError(
+            "robustness.probabilities",
+            f"{len(p)} given for {n_scenarios} exit scenarios (one per set of k defectors, "
+            "in the defectors' order)",
+            source,
+        )
 
 
 def _plain(v: Any) -> Any:
@@ -468,6 +745,13 @@ def load_scenario(
     overrides : dict, optional
         Dotted keys that replace the file's values (``{"solver.time_limit": 60.0}``), as the
         command line's options do; checked with the file's keys.
+    data_relative_to_file : bool
+        Take a relative ``data.path`` from the file's directory (as the command line does).
+
+    Returns
+    -------
+    Scenario
+        Every key checked, every default filled in.
 
     Raises
     ------
@@ -501,6 +785,18 @@ def load_scenario(
 
 def load_scenario_dataset(scenario: Scenario, base: str | Path | None = None) -> Dataset:
     """The dataset a scenario names (``data.path``; a relative path is taken from ``base``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; ``data.path = "default"`` is the shipped dataset.
+    base : str or pathlib.Path, optional
+        The directory a relative ``data.path`` is taken from (the scenario file's).
+
+    Returns
+    -------
+    Dataset
+        Loaded and validated.
 
     Raises
     ------
@@ -540,7 +836,19 @@ def _toml_key(k: str) -> str:
 
 
 def scenario_to_toml(scenario: Scenario) -> str:
-    """The fully resolved scenario as TOML (every default written out; reads back equal)."""
+    """The fully resolved scenario as TOML (every default written out; reads back equal).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Any scenario.
+
+    Returns
+    -------
+    str
+        TOML text, sections in the order of the scenario file format; ``planner run`` writes
+        it to the run directory's ``scenario.toml``.
+    """
     d = scenario.to_dict()
     lines = [f"name = {_toml_value(d['name'])}", f"description = {_toml_value(d['description'])}"]
     for section in _SECTIONS:

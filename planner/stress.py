@@ -82,13 +82,11 @@ API
 from __future__ import annotations
 
 import base64
-import concurrent.futures as cf
 import html
 import importlib.util
 import json
 import math
-import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +98,7 @@ import scipy.sparse.linalg as spla
 from planner.data.network import Network
 from planner.errors import PlannerError
 from planner.files import clean_floats, json_safe, sha256_file, write_atomically
+from planner.parallel import process_map
 
 __all__ = [
     "GROUPS",
@@ -653,26 +652,32 @@ def _run_bans(
     workers: int,
     executor: str = "local",
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list:
     if executor == "dask":
         from planner.sweep import dask_client
 
         with dask_client(workers, scheduler) as client:
             shared = client.scatter(ctx, broadcast=True)  # the networks, once per worker
-            return client.gather(client.map(_ban_in, [shared] * len(bans), bans, pure=False))
-    if workers <= 1 or len(bans) <= 1:
-        _init_worker(ctx)
-        try:
-            return [_ban_task(b) for b in bans]
-        finally:
-            _init_worker(None)
-    with cf.ProcessPoolExecutor(
-        max_workers=min(workers, len(bans)),
-        mp_context=mp.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(ctx,),
-    ) as pool:
-        return list(pool.map(_ban_task, bans))
+            futures = client.map(_ban_in, [shared] * len(bans), bans, pure=False)
+            out = []
+            for k, future in enumerate(futures):
+                out.append(future.result())
+                if progress is not None:
+                    progress(k + 1, len(bans))
+            return out
+    try:  # spawned workers; an unguarded script runs the bans here instead of hanging
+        return process_map(
+            _ban_task,
+            bans,
+            workers,
+            initializer=_init_worker,
+            initargs=(ctx,),
+            what="bans",
+            progress=progress,
+        )
+    finally:
+        _init_worker(None)
 
 
 # ---------------------------------------------------------------------------- the result
@@ -1062,6 +1067,7 @@ def stress_test(
     name: str | None = None,
     executor: str = "local",
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StressResult:
     """Propagate a ban without a plan and (with ``run``) with the run's plan.
 
@@ -1085,6 +1091,9 @@ def stress_test(
         per worker.
     scheduler : str, optional
         Dask scheduler address.
+    progress : callable, optional
+        Called with ``(done, total)`` as bans finish (a progress bar for an ``each`` sweep,
+        :func:`planner.solver.progress.progress_bar`).
 
     Returns
     -------
@@ -1188,7 +1197,9 @@ def stress_test(
         int(spec.max_iter),
     )
     target_masks = [np.isin(C, b) for b in ban_sets]
-    outcomes = _run_bans(ctx, [m[c_of] for m in target_masks], workers, executor, scheduler)
+    outcomes = _run_bans(
+        ctx, [m[c_of] for m in target_masks], workers, executor, scheduler, progress
+    )
     countries_t, groups_t, sectors_t, conv = [], [], [], []
     for bname, tmask, shocks in zip(ban_names, target_masks, outcomes, strict=True):
         a, b, c = _tables(bname, shocks, (network, after_net), role, C, S, c_of, s_of, tmask)

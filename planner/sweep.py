@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing
 import time
 import typing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from planner.parallel import process_map
 from planner.scenario import Scenario, ScenarioError, field_type, parse_value
 
 __all__ = [
     "EXECUTORS",
+    "check_sweep_output",
     "dask_client",
     "grid_scenarios",
     "parse_grid",
     "plot_sweep",
+    "point_directory",
     "run_sweep",
 ]
 
@@ -74,16 +75,34 @@ def grid_scenarios(
     return out
 
 
+def point_directory(out: str | Path, name: str) -> Path:
+    """The run directory of the sweep point called ``name`` under ``out``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_.=," else "_" for ch in name)
+    return Path(out) / safe
+
+
+def check_sweep_output(out: str | Path, points: list[tuple[dict[str, Any], Scenario]]) -> Path:
+    """Refuse, before any solve, an ``out`` that cannot be a directory or that holds the run
+    directory of one of the points already (:class:`planner.runs.RunError` naming it)."""
+    from planner.runs import RunError, check_output_directory
+
+    root = Path(out).resolve()
+    if root.exists() and not root.is_dir():
+        raise RunError(f"{root}: exists and is not a directory; choose another --out")
+    if not root.exists():
+        check_output_directory(root)
+    for _, sc in points:
+        check_output_directory(point_directory(root, sc.name))
+    return root
+
+
 def _task(scenario_dict: dict[str, Any], out: str | None) -> dict[str, Any]:
     """One sweep point: run the scenario (writing its run directory under ``out``)."""
     from planner.runs import run_scenario
 
     sc = Scenario.from_dict(scenario_dict)
     t0 = time.perf_counter()
-    directory = None
-    if out is not None:
-        safe = "".join(ch if ch.isalnum() or ch in "-_.=," else "_" for ch in sc.name)
-        directory = Path(out) / safe
+    directory = None if out is None else point_directory(out, sc.name)
     o = run_scenario(sc, directory, plots=False, command=["planner", "sweep"])
     row: dict[str, Any] = {
         "scenario": sc.name,
@@ -131,7 +150,8 @@ def run_sweep(
     scheduler : str, optional
         Address of a running Dask scheduler.
     out : path, optional
-        Write each point's run directory under it.
+        Write each point's run directory under it (refused before any solve when one of
+        them exists already, see :func:`check_sweep_output`).
     progress : callable, optional
         Called with (done, total) as points finish.
 
@@ -143,9 +163,9 @@ def run_sweep(
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor {executor!r} is not one of {EXECUTORS}")
-    points = grid_scenarios(base, grid)
+    points = grid_scenarios(base, grid)  # every point checked before any solve
+    out_s = None if out is None else str(check_sweep_output(out, points))
     dicts = [sc.to_dict() for _, sc in points]
-    out_s = None if out is None else str(Path(out).resolve())
     total = len(points)
     if executor == "local":
         rows = _run_local(dicts, out_s, workers, progress, total)
@@ -156,17 +176,16 @@ def run_sweep(
     return table
 
 
+def _point_task(item: tuple[dict[str, Any], str | None]) -> dict[str, Any]:
+    return _task(*item)
+
+
 def _run_local(dicts, out, workers, progress, total):
-    if workers <= 1:
-        rows = []
-        for k, d in enumerate(dicts):
-            rows.append(_task(d, out))
-            if progress:
-                progress(k + 1, total)
-        return rows
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-        return _collect([ex.submit(_task, d, out) for d in dicts], progress, total)
+    """The points in ``workers`` spawned processes (:func:`planner.parallel.process_map`:
+    an unguarded script runs them here instead of hanging)."""
+    return process_map(
+        _point_task, [(d, out) for d in dicts], workers, what="sweep points", progress=progress
+    )
 
 
 def _collect(futures, progress, total) -> list:

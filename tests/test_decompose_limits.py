@@ -52,7 +52,7 @@ def test_an_unbounded_block_is_an_error_naming_it():
     block A is unbounded; the budget row never sees z. The monolithic LP says unbounded;
     column generation cannot proceed and must say why, not return a number.
 
-    To check: with the ``if out.status is Status.UNBOUNDED: raise SolveError`` branch of the
+    Checked: with the ``if out.status is Status.UNBOUNDED: raise SolveError`` branch of the
     block pricing in planner/solver/decompose.py removed, this failed (a generic "block LP
     failed" error, or a finite objective, instead of the unbounded block)."""
     p = two_sectors()
@@ -82,7 +82,7 @@ def test_an_unbounded_block_is_an_error_naming_it():
 
 def test_iteration_limit_in_phase_one_has_no_solution():
     """One pricing round ends in phase 1 (the linking rows not yet held): no point, never
-    "optimal", objective NaN. To check: with the limit check of the loop in
+    "optimal", objective NaN. Checked: with the limit check of the loop in
     planner/solver/decompose.py disabled (``max_iterations`` ignored) this failed (optimal)."""
     r = solve_decomposed(many_sectors(), ["budget"], OPTS, min_block_columns=1, max_iterations=1)
     assert r.status is Status.TIME_LIMIT_NO_SOLUTION
@@ -107,7 +107,7 @@ def test_iteration_limit_in_phase_two_keeps_a_feasible_incumbent(rounds):
 
 def test_time_limit_stops_the_loop():
     """A time limit of 1e-9 s (met by no machine) stops the loop after its first round, in
-    phase 1: no solution, never "optimal". To check: with the ``seconds > limit`` test of the
+    phase 1: no solution, never "optimal". Checked: with the ``seconds > limit`` test of the
     loop in planner/solver/decompose.py disabled this failed (optimal)."""
     r = solve_decomposed(
         many_sectors(), ["budget"], OPTS.with_(time_limit=1e-9), min_block_columns=1

@@ -115,7 +115,7 @@ def test_budget_sentence_on_the_shipped_data():
     1,000 mn, and that dual is the objective's slope in the budget (a central difference of
     +- USD 1 mn through Program.set_rhs) to 1e-6, not to the 5 % the old test allowed.
 
-    To check: with shadow_prices in planner/interpreter/explain.py computing ``effect = dual *
+    Checked: with shadow_prices in planner/interpreter/explain.py computing ``effect = dual *
     step * 1.04`` this failed (the old 5 % check passed)."""
     from planner.data import load_dataset
     from planner.scenario import Scenario
@@ -198,13 +198,14 @@ def test_report_on_the_default_scenario(tmp_path):
     """The report of the shipped-defaults model (anchor USA, HiGHS): its numbers are the
     tables' numbers (members, tiers, cost, DI before and after), its shadow-price section
     lists the table's sentences in both formats, and every figure is a PNG embedded in the
-    HTML. To check: with markdown_report in planner/interpreter/report.py skipping the
+    HTML. Checked: with markdown_report in planner/interpreter/report.py skipping the
     shadow-price section, this failed (the old size checks passed)."""
     import base64
     from html import escape as html_escape
 
     from formulations.problems import build_model
     from planner.data import load_dataset
+    from planner.interpreter.formatting import plain_text, usd
     from planner.scenario import Scenario
     from planner.solver import SolveOptions, solve
 
@@ -218,13 +219,14 @@ def test_report_on_the_default_scenario(tmp_path):
     html = paths["report.html"].read_text()
     sentences = it.tables["shadow_prices"]["sentence"].tolist()
     assert sentences and res.duals_kind == "fixed_milp"
-    assert "## Why: shadow prices" in md and "<h2>Why: shadow prices</h2>" in html
+    assert "- **What more would buy** (shadow prices, membership and tiers held at the " in md
+    assert "<strong>What more would buy</strong> (shadow prices" in html
     for sentence in sentences:
-        assert f"- {sentence}" in md
-        assert html_escape(sentence) in html
+        assert f"  - {plain_text(sentence)}" in md
+        assert html_escape(plain_text(sentence), quote=False) in html
     embedded = [base64.b64decode(b.split('"')[0]) for b in html.split("base64,")[1:]]
     assert len(embedded) == 4
-    for name in ("dependency", "tiers", "reallocations", "capacity"):
+    for name in ("dependency", "cost", "gains", "tiers"):
         png = paths[name].read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and png in embedded, name
         assert f"]({paths[name].name})" in md
@@ -235,7 +237,7 @@ def test_report_on_the_default_scenario(tmp_path):
     inc = sorted(t["tiers"].index[t["tiers"]["tier"] == "incentivized"])
     assert f"incentivized: {', '.join(inc)}" in summary
     cost = t["cost_by_member"]["total"].sum() + t["cost_by_sector"]["investment"].sum()
-    assert f"The plan costs USD {cost:,.1f} mn" in summary
+    assert f"The plan costs {usd(cost)} of a" in summary
     dep = t["metrics_by_member"]
     before = float(dep["dependency_before"] @ dep["weight"])
     after = float(dep["dependency_after"] @ dep["weight"])
@@ -248,6 +250,6 @@ def test_default_run_with_cbc_reports_shadow_prices(default_run):
     """The shipped default scenario (pulp/CBC) must explain its plan with shadow prices: the
     budget's sentence in report.md (membership and tiers held at the optimum)."""
     md = (default_run.dir / "report.md").read_text()
-    assert "## Why: shadow prices" in md
+    assert "- **What more would buy** (shadow prices, membership and tiers held at the " in md
     assert "of the budget lowers the dependency index" in md
     assert "(membership and tiers held at the optimum)" in md

@@ -322,7 +322,7 @@ def test_bad_cli_arguments(tmp_path, capsys, data_dir, argv, message):
 def test_the_bad_input_corpus_names_distinct_failures():
     """The corpus is not padding: every scenario case changes a different input and expects
     its own message, every dataset case builds its own input and names a file and column.
-    To check: duplicating a SCENARIO_CASES entry under a new id made this fail (the old
+    Checked: duplicating a SCENARIO_CASES entry under a new id made this fail (the old
     ``n >= 40`` still passed)."""
     changes = [repr(c[1]) for c in SCENARIO_CASES]
     assert len(set(changes)) == len(changes)
@@ -363,8 +363,10 @@ def _has_cbc_child(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_sigkill_mid_solve_leaves_nothing_complete_and_a_rerun_succeeds(tmp_path):
     """The D-TEP core scenario with CBC: killed while CBC works (its child process exists),
-    then rerun. To check: with write_run's os.rename moved before _write_files (the directory
-    then appears at once) ``assert not out.exists()`` failed."""
+    then rerun. Checked: with check_output_directory (planner/runs.py) creating the output
+    directory before the solve, this failed. Writing the run straight into its directory
+    (no partial and rename) did not make it fail: the kill comes before any writing starts;
+    that break is caught by test_sigkill_mid_write_leaves_only_a_partial_that_the_rerun_removes."""
     out = tmp_path / "run"
     args = ("run", str(ROOT / "scenarios" / "default.toml"), "--out", str(out), "--no-plots")
     p = _cli(*args, cwd=tmp_path)
@@ -488,8 +490,9 @@ def test_missing_backend_names_the_package(tmp_path, data_dir, monkeypatch, caps
 def test_time_limit_returns_the_incumbent_marked(tmp_path, data_dir):
     """A MILP stopped by a time limit of 1e-9 s (which no machine meets, however fast):
     the run says so and is never "optimal"; without an incumbent it exits 5 and writes no
-    tables, with one it exits 0 and the plan verifies. To check: with the pulp/highs status
-    maps reading a limit as optimal this failed (status "optimal")."""
+    tables, with one it exits 0 and the plan verifies. Checked: with planner/solver/highs.py
+    mapping its limit statuses to optimal this failed (status "error": an "optimal" run with no
+    point is refused, never reported as optimal)."""
     f = scenario_file(
         tmp_path / "s.toml",
         data_dir,

@@ -495,3 +495,21 @@ def test_pulp_prints_nothing_unless_verbose(pulp_solver):
         cwd=str(__import__("pathlib").Path(__file__).parent),
     )
     assert out.stdout == "36.0\n"
+
+
+@pytest.mark.parametrize("backend", ["highs", "scipy", "pulp"])
+def test_a_program_without_variables(backend):
+    """No variables: each row reads 0. With rows that hold at 0 (0 <= 3, 0 == 0) it is
+    optimal at the objective's constant 2.5 with zero duals; a row 0 >= 1 makes it infeasible.
+    Checked: before planner/solver/api.py decided this case itself, scipy's linprog refused
+    the empty cost vector (ValueError) and CBC crashed (status error)."""
+    p = Program("empty")
+    none = np.zeros(0, dtype=int)
+    p.add_constraints("holds", ["le", "eq"], none, none, np.zeros(0), ["<=", "=="], [3.0, 0.0])
+    p.set_objective(none, np.zeros(0), constant=2.5)
+    r = solve(p, backend)
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(2.5)
+    assert np.asarray(r.dual("holds"), dtype=float).tolist() == [0.0, 0.0]
+    p.add_constraints("excludes_0", ["ge"], none, none, np.zeros(0), ">=", 1.0)
+    assert solve(p, backend).status is Status.INFEASIBLE

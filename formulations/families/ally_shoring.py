@@ -13,12 +13,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from formulations.expr import add_rows
-from formulations.families._util import fixed_at, free
+from formulations.families._util import Relaxation, fixed_at, free
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "ally_shoring"
+
+#: diagnosis: the scenario switch behind the family
+RELAXATIONS = {
+    name: Relaxation(
+        "parameters.ally_shoring",
+        "USD mn of new sourcing",
+        what,
+        scale=None,
+    )
+    for name, what in (
+        ("ally_shoring_member", "new sourcing only from coalition members"),
+        ("ally_shoring_restricted", "new sourcing in restricted sectors only from full members"),
+    )
+}
 
 
 def add(b: ModelBuilder) -> None:

@@ -21,12 +21,24 @@ import numpy as np
 import pandas as pd
 
 from formulations.expr import Expr, add_rows
-from formulations.families._util import free
+from formulations.families._util import Relaxation, free
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "budget"
+
+#: diagnosis: the scenario key behind each policy row family (the discount and product rows
+#: define variables and are never offered as relaxations)
+RELAXATIONS = {
+    "budget": Relaxation("parameters.budget", "USD mn", "the plan's total cost"),
+    "burden_sharing": Relaxation(
+        "parameters.budget",
+        "USD mn",
+        "each full member's own cost within its GDP share of the budget",
+        scale=lambda inst, labels: inst.gdp[inst.countries.get_indexer(labels)],
+    ),
+}
 
 
 def add_discount(b: ModelBuilder) -> None:

@@ -6,15 +6,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from formulations.expr import add_rows
-from formulations.families._util import free
+from formulations.families._util import Relaxation, free
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "coalition_shape"
+
+#: diagnosis: the scenario key behind each policy row family (``one_role`` and ``one_tier``
+#: are structural and never offered as relaxations)
+RELAXATIONS = {
+    "coalition_size_min": Relaxation(
+        "coalition.min_size", "members", "the number of members (full or associate)", integer=True
+    ),
+    "coalition_size_max": Relaxation(
+        "coalition.max_size", "members", "the number of members (full or associate)", integer=True
+    ),
+    "coalition_gdp": Relaxation(
+        "coalition.min_gdp_share",
+        "share of the dataset's GDP",
+        "the GDP the members cover",
+        scale=lambda inst, labels: np.full(len(labels), float(inst.gdp.sum())),
+    ),
+}
 
 
 def add_domain(b: ModelBuilder) -> None:

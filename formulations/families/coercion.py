@@ -16,12 +16,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formulations.expr import Expr, add_rows
-from formulations.families._util import fixed_at
+from formulations.families._util import Relaxation, fixed_at
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "coercion"
+
+#: diagnosis: the scenario switch behind the cover rows (the spare-capacity rows define
+#: variables and are never offered as relaxations)
+RELAXATIONS = {
+    "coercion_cover": Relaxation(
+        "constraints.coercion",
+        "USD mn of spare capacity",
+        "other members' spare capacity covering a member's adversary imports "
+        "(parameters.coercion_cover)",
+        scale=None,
+    ),
+}
 
 
 def add(b: ModelBuilder) -> None:

@@ -13,11 +13,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from formulations.expr import add_rows
+from formulations.families._util import Relaxation
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "indirect_exposure"
+
+#: diagnosis: the scenario switch behind the family
+RELAXATIONS = {
+    "indirect_exposure": Relaxation(
+        "constraints.indirect_exposure",
+        "USD mn of adversary content",
+        "a planned pair's effective adversary content staying at or below its baseline",
+        scale=None,
+    ),
+}
 
 
 def add(b: ModelBuilder) -> None:

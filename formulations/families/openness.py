@@ -10,14 +10,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from formulations.expr import add_rows
+from formulations.families._util import Relaxation
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "openness"
+
+#: diagnosis: the scenario key behind each policy row family. The volume allowance scales
+#: with the (chosen) full members' imports, so it has no single value that would hold.
+RELAXATIONS = {
+    "openness_volume": Relaxation(
+        "parameters.max_volume_drop",
+        "USD mn of full members' imports",
+        "the fall in full members' import volume",
+        scale=None,
+    ),
+    "openness_open_share": Relaxation(
+        "parameters.min_open_share",
+        "share of the candidates' imports",
+        "the candidates' imports in open sectors",
+        scale=lambda inst, labels: np.full(len(labels), float(inst.sector_volume.sum())),
+    ),
+    "openness_max_restricted": Relaxation(
+        "sectors.max_restricted", "sectors", "the number of restricted sectors", integer=True
+    ),
+}
 
 
 def add(b: ModelBuilder) -> None:

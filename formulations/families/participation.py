@@ -17,13 +17,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formulations.expr import add_rows
-from formulations.families._util import fixed_at
+from formulations.families._util import Relaxation, fixed_at
 from formulations.families.budget import own_cost_bound
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
 
 NAME = "participation"
+
+#: diagnosis: the scenario switch behind the family (a loss in USD mn has no single key value)
+RELAXATIONS = {
+    "participation": Relaxation(
+        "constraints.participation",
+        "USD mn",
+        "each member's export gain (times parameters.participation_margin) covering its cost",
+        scale=None,
+    ),
+}
 
 
 def add(b: ModelBuilder) -> None:

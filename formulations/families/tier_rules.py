@@ -8,6 +8,16 @@ For a full member i, with a[i,s] = sum_{j in A} f[i,j,s] and a0 its baseline:
 - incentivized: a <= (1 - r_inc) a0;  restricted: a <= eps a0; both in one row per pair:
   ``sum_{j in A} decrease >= r_inc a0 t_inc + (1 - eps) a0 t_res - M (1 - y_i)`` with
   M = max(r_inc, 1 - eps) a0, the smallest value that frees non-members.
+
+Strengthening (a valid inequality, not a new rule): the least cut a full member owes is
+``a0 y (r_inc t_inc + (1 - eps) t_res)``, a product of binaries. With ``m = min(r_inc, 1 - eps)``
+the convex hull of that product over {y, t} in {0, 1} is the row above, ``cut >= 0`` and
+``tier_rules_cut_hull``: ``sum_{j in A} decrease >= m a0 (y_i + t_inc + t_res - 1)``. Every
+integer plan meets it (it is implied by ``tier_rules_cut`` whenever y and t are 0 or 1), so
+it changes no optimum, but in the LP relaxation a half member (y = 0.5) in a tiered sector
+must cut m a0 / 2 where the big-M row asked nothing; with the tier fixed it is the
+perspective row ``cut >= m a0 y``. Kept only where y is chosen (with y fixed at 1 it is
+implied row by row), so sourcing LPs do not get it.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from formulations.expr import add_rows
-from formulations.families._util import fixed_at
+from formulations.families._util import fixed_at, free
 
 if TYPE_CHECKING:
     from formulations.builder import ModelBuilder
@@ -24,7 +34,8 @@ NAME = "tier_rules"
 
 
 def add(b: ModelBuilder) -> None:
-    """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase) and ``tier_rules_cut``."""
+    """Add ``tier_rules_open_*`` (cut_adversary, cut_other, increase), ``tier_rules_cut`` and
+    its strengthening ``tier_rules_cut_hull``."""
     inst, x, pa = b.inst, b.x, b.scenario.parameters
     s_of, i_of = b.sector_of_pair, b.country_of_pair
     d = inst.demand.ravel()
@@ -86,5 +97,21 @@ def add(b: ModelBuilder) -> None:
         description=(
             "full members cut adversary imports by r_inc in incentivized sectors and to "
             "eps of baseline in restricted ones"
+        ),
+    )
+    least = min(r, 1.0 - eps)
+    if least <= 0:
+        return
+    tiered = t_inc + t_res
+    add_rows(
+        b.program,
+        "tier_rules_cut_hull",
+        labels,
+        cut - (y + tiered - 1.0) * (least * a0),
+        ">=",
+        keep=keep_cut & free(y),
+        description=(
+            "valid inequality (convex hull of y times the tier): a full member in a tiered "
+            "sector cuts at least min(r_inc, 1 - eps) of its adversary imports"
         ),
     )

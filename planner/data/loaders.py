@@ -174,7 +174,20 @@ def load_dataset(path: str | Path | None = None, regime: str = "libdem") -> Data
 
 
 def dataset_sha256(ds: Dataset) -> str:
-    """A content hash of the dataset's tables (for run manifests)."""
+    """A content hash of the dataset's tables (for run manifests).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Any dataset (loaded from files or built from frames).
+
+    Returns
+    -------
+    str
+        The sha256 hex digest of the tables' content (countries, sectors, flows, output,
+        domestic), independent of file names, formats and dates; ``summary.json``,
+        ``manifest.json`` and ``planner info`` report it.
+    """
     h = hashlib.sha256()
     for t in (ds.countries, ds.sectors, ds.flows, ds.output, ds.domestic):
         if t is not None:
@@ -213,6 +226,21 @@ def map_hs_codes(
     file: str = "BACI file",
 ) -> pd.Series:
     """Map 6-digit HS codes to sectors by the longest matching prefix of the concordance.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        HS codes (text or numbers; left-padded with zeros to 6 digits).
+    concordance : mapping, DataFrame or path
+        HS code prefix (1 to 6 digits) -> sector; a table needs the columns ``hs_prefix`` and
+        ``sector``.
+    file : str
+        The file named in error messages.
+
+    Returns
+    -------
+    pandas.Series
+        The sector of each code, on the index of ``codes``.
 
     Raises
     ------
@@ -254,6 +282,18 @@ def load_baci(
         HS code prefix -> sector (longest prefix wins); every code must be mapped.
     year : int, optional
         Keep this year only (``t``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``flows`` table: importer, exporter (ISO3), sector, value (USD mn), summed by
+        (importer, exporter, sector) and sorted.
+
+    Raises
+    ------
+    DataError
+        A missing column, an unknown country code or an HS code the concordance does not map
+        (naming the file, the column and the first rows).
     """
     path = Path(path)
     raw = read_table(path)
@@ -308,7 +348,22 @@ def load_baci(
 
 
 def load_vdem(path: str | Path, year: int, measure: str = "v2x_libdem") -> pd.Series:
-    """A V-Dem extract's score per ISO3 code for one year (columns country_text_id, year, ...)."""
+    """A V-Dem extract's score per ISO3 code for one year (columns country_text_id, year, ...).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A V-Dem CSV extract.
+    year : int
+        The year to keep.
+    measure : str
+        The V-Dem variable, e.g. ``v2x_libdem`` (liberal democracy) or ``v2x_polyarchy``.
+
+    Returns
+    -------
+    pandas.Series
+        ISO3 code -> score in [0, 1], named ``measure``.
+    """
     path = Path(path)
     df = read_table(path)
     for col in ("country_text_id", "year", measure):
@@ -324,7 +379,20 @@ def load_vdem(path: str | Path, year: int, measure: str = "v2x_libdem") -> pd.Se
 
 
 def load_wdi(path: str | Path, year: int) -> pd.Series:
-    """GDP (or any indicator) per ISO3 code from a World Bank CSV (4 header lines), in millions."""
+    """GDP (or any indicator) per ISO3 code from a World Bank CSV (4 header lines), in millions.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A World Development Indicators download (e.g. NY.GDP.MKTP.CD, current USD).
+    year : int
+        The year's column to read.
+
+    Returns
+    -------
+    pandas.Series
+        ISO3 code -> value / 1e6 (USD mn for GDP); NaN where the year is missing.
+    """
     path = Path(path)
     try:
         df = pd.read_csv(path, skiprows=4, dtype={"Country Code": str})

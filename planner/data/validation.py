@@ -40,7 +40,16 @@ class Issue:
 
 
 class DataError(PlannerError, ValueError):
-    """A dataset file is missing, unreadable or invalid; ``issues`` lists every problem."""
+    """A dataset file is missing, unreadable or invalid; ``issues`` lists every problem.
+
+    Parameters
+    ----------
+    issues : list of Issue, Issue or str
+        Every problem found (each names its file, column and first offending rows), or one
+        message.
+    file, column : str
+        The file and column of a single message.
+    """
 
     prefix = "invalid dataset:\n"
 

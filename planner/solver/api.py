@@ -17,6 +17,7 @@ from planner.solver import highs, pulp_backend, scipy_backend
 from planner.solver.arrays import ProgramArrays
 from planner.solver.numerics import numerics_text, objective_scale, program_numerics
 from planner.solver.options import SolveOptions
+from planner.solver.progress import active_reporter, scaled_reporter
 from planner.solver.result import (
     BackendOutcome,
     InaccurateSolutionWarning,
@@ -171,6 +172,9 @@ def solve(
     """
     options = options or SolveOptions()
     mod = backend_module(backend)
+    linking = program.metadata.get("decompose")
+    if linking is not None and not program.is_mip:
+        return _solve_decomposed(program, backend, list(linking), options)
     original = ProgramArrays.from_program(program)
     scale = objective_scale(original.c) if options.scale_objective else 1.0
     arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
@@ -187,6 +191,22 @@ def solve(
             "",
             log=f"infeasible before solving: constant row(s) {empty}\n",
         )
+    elif original.n_cols == 0:
+        # no variables and every row holds at 0: optimal at the constant (scipy refuses an
+        # empty cost vector and CBC crashes on rows without columns, so no backend is asked)
+        outcome = BackendOutcome(
+            Status.OPTIMAL,
+            "no variables: every row holds at 0",
+            "planner",
+            "",
+            x=np.zeros(0),
+            objective=float(arrays.constant),
+            best_bound=float(arrays.constant),
+            gap=0.0,
+            row_duals=np.zeros(arrays.n_rows),
+            log="optimal before solving: the program has no variables\n",
+        )
+        outcome = _unscale(outcome, scale)
     else:
         warm = start if start is not None and start.backend == backend == "highs" else None
         state = session.state(backend, mod) if session is not None else None
@@ -195,7 +215,9 @@ def solve(
             kwargs["start"] = warm
         if state is not None:
             kwargs["session"] = state
-        raw = mod.solve(arrays, options, **kwargs)
+        # progress in the program's terms (the backend solves the scaled objective)
+        reporter = scaled_reporter(active_reporter(options.progress), scale)
+        raw = mod.solve(arrays, options.with_(progress=reporter), **kwargs)
         outcome = _unscale(raw, scale)
     outcome = replace(
         outcome, log=numerics_text(numerics) + options.solver_options_text(backend) + outcome.log
@@ -230,14 +252,29 @@ def solve(
     )
 
 
+def _solve_decomposed(
+    program: Program, backend: str, linking: list[str], options: SolveOptions
+) -> SolveResult:
+    """``program.metadata["decompose"]`` (``solver.decompose``): Dantzig-Wolfe with HiGHS over
+    the blocks the ``linking`` families couple, whatever ``backend`` was asked."""
+    from planner.solver.decompose import solve_decomposed  # it imports this module
+
+    result = solve_decomposed(program, linking, options)
+    note = f"solver.decompose: Dantzig-Wolfe (HiGHS) linked by {', '.join(linking) or 'nothing'}"
+    if backend != "highs":
+        note += f"; backend {backend!r} not used"
+    result.log = f"{note}\n{result.log}"
+    return result
+
+
 def _fixed_lp_solver(mod: ModuleType, options: SolveOptions) -> tuple[ModuleType, SolveOptions]:
     """The solver of the LP with integers fixed (the MILP's duals): HiGHS in memory whenever
     it is installed, whatever the MILP's backend (an LP: a fraction of a second, where CBC
     through files took seconds and dropped the duals), else the MILP's own backend. The MILP
     backend's raw options are not HiGHS's, so they stay with the MILP."""
     if mod is not highs and highs.available():
-        return highs, options.with_(time_limit=None, solver_options={})
-    return mod, options.with_(time_limit=None)
+        return highs, options.with_(time_limit=None, solver_options={}, progress=None)
+    return mod, options.with_(time_limit=None, progress=None)
 
 
 def assemble_result(

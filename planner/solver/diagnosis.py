@@ -8,7 +8,7 @@ labelled rows must be relaxed, in which direction and by how much, at the least 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -80,6 +80,7 @@ def diagnose(
     backend: str = "highs",
     options: SolveOptions | None = None,
     tol: float = 1e-7,
+    weights: Mapping[str, float | np.ndarray] | None = None,
 ) -> Diagnosis:
     """Find the least total relaxation of chosen families that makes ``program`` feasible.
 
@@ -88,13 +89,19 @@ def diagnose(
     program : formulations.program.Program
         The (infeasible) program; it is not changed.
     families : str or iterable of str, optional
-        Family (or families) allowed to bend; default all of them.
+        Family (or families) allowed to bend; default all of them. A caller that knows
+        which row blocks are policy (and which are structural, such as one role per
+        country) passes only the former.
     backend : str
         Backend for the elastic solve.
     options : SolveOptions, optional
         Solver options for the elastic solve.
     tol : float
         Slack values at or below this count as zero.
+    weights : mapping of str to float or array, optional
+        Penalty per unit of slack of each family (one number, or one per row); default 1.
+        Families in different units (members, money) compare fairly when each is weighted
+        by the inverse of its scale. ``total`` stays the unweighted sum.
 
     Returns
     -------
@@ -111,11 +118,12 @@ def diagnose(
     # slack columns: +1 relaxes a >= or == row downward, -1 relaxes a <= or == row upward
     slack_rows, slack_sign = elastic_slacks(rows, arrays.sense_codes[rows])
     k = len(slack_rows)
+    penalty = _penalties(program, names, weights, slack_rows)
     slack = sp.csr_matrix((slack_sign, (slack_rows, np.arange(k))), shape=(arrays.n_rows, k))
     elastic = replace(
         arrays,
         name=f"{arrays.name}_elastic",
-        c=np.concatenate([np.zeros(arrays.n_cols), np.ones(k)]),
+        c=np.concatenate([np.zeros(arrays.n_cols), penalty]),
         constant=0.0,
         maximize=False,
         a=sp.hstack([arrays.a, slack], format="csr"),
@@ -152,3 +160,22 @@ def diagnose(
     )
     status = Status.OPTIMAL if outcome.status is Status.OPTIMAL else outcome.status
     return Diagnosis(status, names, table, by_family, float(s.sum()))
+
+
+def _penalties(
+    program: Program,
+    names: list[str],
+    weights: Mapping[str, float | np.ndarray] | None,
+    slack_rows: np.ndarray,
+) -> np.ndarray:
+    """Penalty of each slack column: the weight of its row (1 unless ``weights`` says)."""
+    row_weight = np.ones(program.n_constraints)
+    for name, w in (weights or {}).items():
+        if name not in names:
+            raise KeyError(f"weights name {name!r}, which is not among the families {names}")
+        fam = program.family(name)
+        w = np.broadcast_to(np.asarray(w, dtype=float), (fam.size,))
+        if not (np.isfinite(w).all() and (w > 0).all()):
+            raise ValueError(f"weights of {name!r} must be finite and positive")
+        row_weight[fam.rows] = w
+    return row_weight[slack_rows]

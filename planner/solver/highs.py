@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from planner.solver.arrays import ProgramArrays
 from planner.solver.options import OptionValue, SolveOptions, SolverOptionError
+from planner.solver.progress import ProgressUpdate, Reporter, relative_gap, send
 from planner.solver.result import (
     BackendOutcome,
     Status,
@@ -153,6 +157,111 @@ def _set_raw(h, raw: dict[str, OptionValue]) -> None:
             )
 
 
+_CALLBACK_INTERVAL = 0.1  # seconds between two progress reports from HiGHS's callbacks
+
+
+def _finite(v: float) -> float:
+    v = float(v)
+    return v if math.isfinite(v) else math.nan
+
+
+@contextlib.contextmanager
+def _progress(h, reporter: Reporter | None, is_mip: bool) -> Iterator[None]:
+    """Report the run's progress to ``reporter`` from HiGHS's callbacks while in the block
+    (MILP: interrupt and improving-solution callbacks; LP: simplex and interior-point
+    interrupt callbacks), at most one report per ``_CALLBACK_INTERVAL`` but every improving
+    solution. A reporter that raises is dropped; the solve goes on."""
+    if reporter is None:
+        yield
+        return
+    last = [-math.inf]
+    alive = [True]
+    start = time.monotonic()  # LP callbacks carry no clock (running_time is -1)
+
+    def report(update: ProgressUpdate) -> None:
+        alive[0] = send(reporter, update)  # a failing reporter is dropped
+
+    def on_mip(event, force: bool = False) -> None:
+        now = time.monotonic()
+        if not alive[0] or (not force and now - last[0] < _CALLBACK_INTERVAL):
+            return
+        last[0] = now
+        d = event.data_out
+        objective, bound = _finite(d.mip_primal_bound), _finite(d.mip_dual_bound)
+        gap = float(d.mip_gap)
+        if not math.isfinite(gap) or math.isnan(objective):
+            gap = relative_gap(objective, bound)
+        report(
+            ProgressUpdate(
+                float(d.running_time),
+                "mip",
+                objective,
+                bound,
+                gap,
+                nodes=int(d.mip_node_count),
+                solver="HiGHS",
+            )
+        )
+
+    def on_improving(event) -> None:
+        on_mip(event, force=True)
+
+    def on_lp(event) -> None:
+        now = time.monotonic()
+        if not alive[0] or now - last[0] < _CALLBACK_INTERVAL:
+            return
+        last[0] = now
+        d = event.data_out
+        iterations = max(int(d.simplex_iteration_count), int(d.ipm_iteration_count))
+        report(
+            ProgressUpdate(
+                now - start,
+                "lp",
+                _finite(d.objective_function_value),
+                iterations=iterations,
+                solver="HiGHS",
+            )
+        )
+
+    if is_mip:
+        subscriptions = [(h.cbMipInterrupt, on_mip), (h.cbMipImprovingSolution, on_improving)]
+    else:
+        subscriptions = [(h.cbSimplexInterrupt, on_lp), (h.cbIpmInterrupt, on_lp)]
+    for event, fn in subscriptions:
+        event.subscribe(fn)
+    try:
+        yield
+    finally:
+        for event, fn in subscriptions:
+            event.unsubscribe(fn)
+    if alive[0]:
+        report(_final_update(h, is_mip, time.monotonic() - start))
+
+
+def _final_update(h, is_mip: bool, elapsed: float) -> ProgressUpdate:
+    """The outcome of a finished run as the last progress update."""
+    info = h.getInfo()
+    has_point = int(info.primal_solution_status) == 2
+    objective = _finite(info.objective_function_value) if has_point else math.nan
+    iterations = max(int(info.simplex_iteration_count), int(info.ipm_iteration_count))
+    if not is_mip:
+        return ProgressUpdate(
+            elapsed, "lp", objective, iterations=iterations, solver="HiGHS", final=True
+        )
+    bound = _finite(info.mip_dual_bound)
+    gap = float(info.mip_gap) if has_point and math.isfinite(info.mip_gap) else math.nan
+    return ProgressUpdate(
+        elapsed,
+        "mip",
+        objective,
+        bound,
+        gap if not math.isnan(gap) else relative_gap(objective, bound),
+        nodes=int(info.mip_node_count),
+        solver="HiGHS",
+        final=True,
+    )
+
+
 def _version(h) -> str:
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
@@ -201,7 +310,8 @@ def solve(
         if start is not None:
             _warm(hs, h, arrays, start)
         _match_scheduler(hs, options.threads)
-        h.run()
+        with _progress(h, options.progress, arrays.is_mip):
+            h.run()
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
         _set(h, "log_file", "")
     out = _read(hs, h, arrays, log, _version(h))
@@ -306,19 +416,20 @@ class HighsSession:
         if not self._same_model(arrays, options):
             outcome = self._load_and_run(hs, arrays, options, start)
         else:
-            outcome = self._update_and_run(hs, arrays)
+            outcome = self._update_and_run(hs, arrays, options.progress)
         if outcome.status is Status.INFEASIBLE_OR_UNBOUNDED:
             self._h = None  # the next call starts afresh
             return _without_presolve(outcome, arrays, options)
         return outcome
 
-    def _run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
+    def _run(self, hs, arrays: ProgramArrays, reporter: Reporter | None) -> BackendOutcome:
         h = self._h
         with tempfile.TemporaryDirectory(prefix="planner-highs-") as tmp:
             log_path = Path(tmp) / "highs.log"
             _set(h, "log_file", str(log_path))
             _match_scheduler(hs, self._options.threads if self._options else None)
-            h.run()
+            with _progress(h, reporter, arrays.is_mip):
+                h.run()
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             _set(h, "log_file", "")
         self._arrays = arrays
@@ -340,9 +451,11 @@ class HighsSession:
         h.passModel(_build(hs, arrays))
         if start is not None:
             _warm(hs, h, arrays, start)
-        return self._run(hs, arrays)
+        return self._run(hs, arrays, options.progress)
 
-    def _update_and_run(self, hs, arrays: ProgramArrays) -> BackendOutcome:
+    def _update_and_run(
+        self, hs, arrays: ProgramArrays, reporter: Reporter | None
+    ) -> BackendOutcome:
         h, old = self._h, self._arrays
         assert old is not None
         lo, up = arrays.row_bounds()
@@ -362,7 +475,7 @@ class HighsSession:
             h.changeColsCost(len(cols), cols.astype(np.int32), arrays.c[cols])
         if arrays.constant != old.constant:
             h.changeObjectiveOffset(float(arrays.constant))
-        return self._run(hs, arrays)
+        return self._run(hs, arrays, reporter)
 
 
 def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -92,6 +93,13 @@ class SolveOptions:
           For the other PuLP solvers the items are keyword arguments of the PuLP solver class
           (``pulp.getSolver(name, **solver_options)``); one the class refuses raises
           :class:`SolverOptionError`.
+    progress : callable or None
+        A reporter of the solve's progress: called with a
+        :class:`~planner.solver.progress.ProgressUpdate` (elapsed time; incumbent, bound and
+        gap of a MILP; iterations of an LP) from HiGHS's callbacks or CBC's log, as the solve
+        runs (e.g. :class:`~planner.solver.progress.LiveLine`). Default none: the reporter of
+        :func:`~planner.solver.progress.reporting`, if any. Not part of equality, hashing,
+        :meth:`to_dict` or pickling (a worker process gets none).
     """
 
     time_limit: float | None = None
@@ -107,6 +115,7 @@ class SolveOptions:
     scale_objective: bool = True
     lp_method: str = "auto"
     solver_options: dict[str, OptionValue] = field(default_factory=dict)
+    progress: Callable[[Any], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not (
@@ -142,14 +151,24 @@ class SolveOptions:
                 raise SolverOptionError(f"solver option names must be strings, got {name!r}")
             checked[name] = _option_value(name, value)
         object.__setattr__(self, "solver_options", checked)  # a copy: later edits do not leak
+        if self.progress is not None and not callable(self.progress):
+            raise ValueError(f"progress must be callable or None, got {self.progress!r}")
 
     def __hash__(self) -> int:
         return hash(
             tuple(
                 tuple(sorted(v.items())) if isinstance(v, dict) else v
-                for v in (getattr(self, f.name) for f in fields(self))
+                for v in (getattr(self, f.name) for f in fields(self) if f.compare)
             )
         )
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the progress reporter (it draws on this process's terminal)."""
+        return {**self.__dict__, "progress": None}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
 
     def with_(self, **changes: object) -> SolveOptions:
         """A copy with some fields changed (names are checked)."""
@@ -180,6 +199,8 @@ class SolveOptions:
         """Plain dict (paths as strings) for manifests and summaries."""
         out: dict[str, object] = {}
         for f in fields(self):
+            if f.name == "progress":
+                continue
             v = getattr(self, f.name)
             out[f.name] = str(v) if isinstance(v, Path) else dict(v) if isinstance(v, dict) else v
         return out

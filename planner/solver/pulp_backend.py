@@ -13,13 +13,23 @@ import math
 import shutil
 import sys
 import tempfile
+import time
 import warnings
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from planner.solver.arrays import ProgramArrays
 from planner.solver.options import OptionValue, SolveOptions, SolverOptionError
+from planner.solver.progress import (
+    CbcLogFollower,
+    ProgressUpdate,
+    parse_cbc_result,
+    relative_gap,
+    send,
+)
 from planner.solver.result import (
     BackendOutcome,
     SolverNotAvailableError,
@@ -204,8 +214,10 @@ def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
             _quiet_highs_banner()
         variables, rows, prob = _to_pulp(pulp, arrays)
         version = f"pulp {pulp.__version__}"
+        t0 = time.monotonic()
         try:
-            prob.solve(solver)
+            with _follow_log(label, log_path, arrays, options):
+                prob.solve(solver)
         except pulp.PulpSolverError as exc:
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             return BackendOutcome(Status.ERROR, f"PulpSolverError: {exc}", label, version, log=log)
@@ -242,6 +254,8 @@ def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
         vals[missing] = np.clip(0.0, arrays.col_lower[missing], arrays.col_upper[missing])
         out.x = vals
         out.objective = arrays.objective_value(vals)
+        if arrays.is_mip and label.startswith(("COIN_CMD", "PULP_CBC_CMD")):
+            out.best_bound, out.gap = _cbc_bound(log, arrays, out.objective)
         if not arrays.is_mip and status is Status.OPTIMAL:
             out.best_bound, out.gap = out.objective, 0.0
             pis = np.array([np.nan if r.pi is None else r.pi for r in rows], dtype=float)
@@ -250,7 +264,65 @@ def solve(arrays: ProgramArrays, options: SolveOptions) -> BackendOutcome:
                 out.log += note
                 if duals is not None:
                     out.row_duals = -duals if arrays.maximize else duals
+    _report_final(options, out, arrays.is_mip, time.monotonic() - t0)
     return out
+
+
+def _report_final(options: SolveOptions, out: BackendOutcome, is_mip: bool, elapsed: float) -> None:
+    """The solve's outcome as its last progress update (any PuLP solver)."""
+    if options.progress is None:
+        return
+    update = ProgressUpdate(
+        elapsed,
+        "mip" if is_mip else "lp",
+        out.objective if out.status.has_solution else math.nan,
+        out.best_bound if is_mip else math.nan,
+        out.gap if is_mip else math.nan,
+        solver=options.pulp_solver.removesuffix("_CMD").removeprefix("PULP_"),
+        final=True,
+    )
+    send(options.progress, update)
+
+
+def _to_program_terms(arrays: ProgramArrays) -> Callable[[float], float]:
+    """CBC's objective (a minimisation without the constant) in the program's terms."""
+    sign = -1.0 if arrays.maximize else 1.0
+    return lambda v: sign * v + arrays.constant
+
+
+def _follow_log(
+    label: str, log_path: Path, arrays: ProgramArrays, options: SolveOptions
+) -> contextlib.AbstractContextManager:
+    """While CBC runs, follow its log file and send its progress to ``options.progress`` in
+    the program's terms (a no-op without a reporter or for other PuLP solvers)."""
+    reporter = options.progress
+    if reporter is None or not label.startswith(("COIN_CMD", "PULP_CBC_CMD")):
+        return contextlib.nullcontext()
+    terms = _to_program_terms(arrays)
+
+    def convert(u: ProgressUpdate) -> ProgressUpdate:
+        objective, bound = terms(u.objective), terms(u.bound)
+        if u.kind == "mip":
+            return replace(u, objective=objective, bound=bound, gap=relative_gap(objective, bound))
+        return replace(u, objective=objective)
+
+    return CbcLogFollower(log_path, reporter, convert, mip=arrays.is_mip)
+
+
+def _cbc_bound(log: str, arrays: ProgramArrays, objective: float) -> tuple[float, float]:
+    """The best bound and relative gap of a CBC MILP, read back from its log
+    (:func:`~planner.solver.progress.parse_cbc_result`) in the program's terms; NaN when the
+    log does not state them. A completed search's bound is the objective itself."""
+    cbc_objective, cbc_bound = parse_cbc_result(log)
+    if not math.isfinite(cbc_bound):
+        return math.nan, math.nan
+    bound = _to_program_terms(arrays)(cbc_bound)
+    if math.isfinite(cbc_objective) and cbc_objective == cbc_bound:
+        bound = objective  # "optimal": the bound is the incumbent (no rounding of the log)
+    # a bound on the wrong side of the incumbent (printing rounds it) is the incumbent
+    if (bound < objective) if arrays.maximize else (bound > objective):
+        bound = objective
+    return bound, relative_gap(objective, bound)
 
 
 def _cbc_proved_infeasible(log: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.verification import checks as _checks  # noqa: F401  (registers the checks)
+from planner.verification import pathway as _pathway  # registers the pathway check
+from planner.verification import robust as _robust  # noqa: F401  (the recourse checks)
 from planner.verification.context import load_context
 from planner.verification.registry import ordered_checks
 from planner.verification.report import VerifyReport
@@ -36,7 +38,7 @@ def verify_run(directory: str | Path) -> VerifyReport:
     VerifyError
         A required file is missing, the run has no solution, or the dataset's sha256 differs.
     """
-    ctx = load_context(directory)
+    ctx = _pathway.last_phase(load_context(directory))
     report = VerifyReport()
     for check in ordered_checks():
         if check.active(ctx):

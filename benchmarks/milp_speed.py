@@ -1,0 +1,307 @@
+"""MILP speed (issue 15): formulation strength, backends per shipped scenario, acceptance figures.
+
+Side by side in one run (the machine is shared and noisy: compare within a run, read the CPU
+seconds beside the wall ones, repeat with ``--repeat``):
+
+* ``formulation``: the D-TEP core joint MILP (``scenarios/default.toml``) and the model's
+  defaults (dependency and cost for DI <= 0.10) with and without the valid inequalities
+  (``formulations.families.VALID_INEQUALITIES``): LP relaxation bound, then HiGHS and CBC: root
+  bound, final bound, nodes, wall and CPU seconds;
+* ``backends``: every ``scenarios/*.toml`` with HiGHS and with CBC (PuLP), each with the
+  scenario's own limits and options: status, objective, seconds (the evidence for the
+  backend each scenario ships with);
+* ``acceptance``: the D-TEP core solve step with its shipped backend (including the duals),
+  ``planner run scenarios/default.toml`` end to end, and an 11-point joint-MILP frontier on the
+  defaults against one joint solve.
+
+    python benchmarks/milp_speed.py [--sections formulation,backends,acceptance]
+                                    [--repeat R] [--time-limit S] [--threads N]
+
+Prints tables and writes ``benchmarks/results/milp_speed_DATE.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formulations.families import VALID_INEQUALITIES  # noqa: E402
+from formulations.problems import build_model  # noqa: E402
+from planner.scenario import Scenario, load_scenario, load_scenario_dataset  # noqa: E402
+from planner.solver import SolveOptions, solve  # noqa: E402
+from planner.solver import highs as highs_backend  # noqa: E402
+from planner.solver.arrays import ProgramArrays  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+SECTIONS = ("formulation", "backends", "acceptance")
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (CBC runs as a child)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def highs_log_figures(log: str) -> dict:
+    """Root bound (last node-0 line), nodes from HiGHS's MIP log."""
+    rows = re.findall(
+        r"^\s*[A-Za-z]?\s+(\d+)\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)", log, re.M
+    )
+    root = [float(b) for n, b, _, _ in rows if n == "0" and b not in ("-inf", "inf")]
+    nodes = re.search(r"^\s*Nodes\s+(\d+)", log, re.M)
+    return {
+        "root_bound_scaled": root[-1] if root else None,
+        "nodes": int(nodes.group(1)) if nodes else None,
+    }
+
+
+def cbc_log_figures(log: str) -> dict:
+    """Root bound after cuts and nodes from CBC's log (both log styles)."""
+    root = re.search(r"cuts, obj (\S+) → (\S+)", log) or re.search(
+        r"At root node, .* objective from \S+ to (\S+)", log
+    )
+    nodes = re.search(r"Nodes: (\d+)", log) or re.search(r"Enumerated nodes:\s+(\d+)", log)
+    lp = re.search(r"LP Optimal .*? Obj: (\S+)", log)
+    return {
+        "root_lp_scaled": float(lp.group(1)) if lp else None,
+        "root_bound_scaled": float(root.groups()[-1]) if root else None,
+        "nodes": int(nodes.group(1)) if nodes else None,
+    }
+
+
+def lp_bound(program) -> tuple[float, float]:
+    """The LP relaxation's optimum and its seconds (HiGHS)."""
+    arr = ProgramArrays.from_program(program)
+    lp = replace(arr, integrality=np.zeros_like(arr.integrality))
+    t0 = time.perf_counter()
+    out = highs_backend.solve(lp, SolveOptions(threads=1))
+    return float(out.objective), time.perf_counter() - t0
+
+
+def timed_solve(program, backend: str, options: SolveOptions) -> dict:
+    """Solve once; wall and CPU seconds, status, objective, bounds, nodes."""
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    res = solve(program, backend, options)
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    figures = highs_log_figures(res.log) if backend == "highs" else cbc_log_figures(res.log)
+    return {
+        "backend": backend if backend != "pulp" else f"pulp/{options.pulp_solver}",
+        "status": res.status.value,
+        "objective": res.objective,
+        "best_bound": res.best_bound,
+        "gap": res.gap,
+        "solve_seconds": res.timings["solve"],
+        "duals_seconds": res.timings["duals"],
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        **figures,
+    }
+
+
+def options_of(sc: Scenario, time_limit: float | None, threads: int | None) -> SolveOptions:
+    s = sc.solver
+    return SolveOptions(
+        time_limit=time_limit or s.time_limit,
+        mip_gap=s.mip_gap,
+        threads=threads or s.threads,
+        random_seed=s.random_seed,
+        pulp_solver=s.pulp_solver,
+        solver_options=dict(s.options),
+    )
+
+
+def problems() -> list[tuple[str, Scenario, str | None]]:
+    dtep = load_scenario(ROOT / "scenarios" / "default.toml")
+    defaults = Scenario(name="defaults")
+    return [
+        ("dtep-core joint (dependency)", dtep, None),
+        ("defaults joint (dependency)", defaults, None),
+        (
+            "defaults joint (cost, DI<=0.10)",
+            replace(defaults, objective=replace(defaults.objective, kind="cost", target=0.10)),
+            None,
+        ),
+    ]
+
+
+def section_formulation(args) -> list[dict]:
+    rows = []
+    for label, sc, kind in problems():
+        ds = load_scenario_dataset(sc, ROOT / "scenarios")
+        model = build_model(ds, sc, kind)
+        strong = model.program
+        plain = strong.without(VALID_INEQUALITIES)
+        for rep in range(args.repeat):
+            for variant, program in (("plain", plain), ("valid inequalities", strong)):
+                bound, lp_s = lp_bound(program)
+                for backend in ("highs", "pulp"):
+                    # solver options tuned for one backend are not the other's
+                    base = replace(sc, solver=replace(sc.solver, options={}))
+                    opts = options_of(base, args.time_limit, args.threads)
+                    r = timed_solve(program, backend, opts)
+                    r.update(
+                        problem=label,
+                        variant=variant,
+                        repeat=rep,
+                        rows=program.n_constraints,
+                        lp_bound=bound,
+                        lp_seconds=lp_s,
+                    )
+                    rows.append(r)
+                    print(
+                        f"{label:<34} {variant:<19} {r['backend']:<18} lp {bound:.6g}  "
+                        f"{r['status']:<22} obj {r['objective']:.6g} bound {r['best_bound']:.6g}"
+                        f"  nodes {r['nodes']}  wall {r['wall_seconds']:6.1f} s  "
+                        f"cpu {r['cpu_seconds']:6.1f} s",
+                        flush=True,
+                    )
+    return rows
+
+
+def section_backends(args) -> list[dict]:
+    rows = []
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        sc = load_scenario(path)
+        ds = load_scenario_dataset(sc, path.parent)
+        model = build_model(ds, sc)
+        for backend in ("highs", "pulp"):
+            own = backend == sc.solver.backend
+            base = sc if own else replace(sc, solver=replace(sc.solver, options={}))
+            r = timed_solve(model.program, backend, options_of(base, args.time_limit, None))
+            r.update(scenario=path.name, problem=model.problem, shipped=own)
+            rows.append(r)
+            print(
+                f"{path.name:<28} {model.problem:<15} {r['backend']:<18}"
+                f"{'(shipped)' if own else '':<10} {r['status']:<22} obj {r['objective']:.8g}  "
+                f"wall {r['wall_seconds']:6.1f} s  cpu {r['cpu_seconds']:6.1f} s",
+                flush=True,
+            )
+    return rows
+
+
+def section_acceptance(args) -> list[dict]:
+    from planner.frontiers import frontier
+
+    rows = []
+    sc = load_scenario(ROOT / "scenarios" / "default.toml")
+    ds = load_scenario_dataset(sc, ROOT / "scenarios")
+    for rep in range(args.repeat):
+        model = build_model(ds, sc)
+        r = timed_solve(model.program, sc.solver.backend, options_of(sc, None, None))
+        r.update(what="dtep-core solve step incl. duals (shipped backend)", repeat=rep)
+        r["goal_seconds"] = 10.0
+        rows.append(r)
+        print(
+            f"{r['what']}: {r['solve_seconds'] + r['duals_seconds']:.1f} s "
+            f"(cpu {r['cpu_seconds']:.1f} s) {r['status']}",
+            flush=True,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            c0 = cpu_seconds()
+            p = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "planner",
+                    "run",
+                    str(ROOT / "scenarios" / "default.toml"),
+                    "--out",
+                    str(Path(tmp) / "run"),
+                    "--quiet",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                cwd=ROOT,
+            )
+            wall = time.perf_counter() - t0
+        rows.append(
+            {
+                "what": "planner run scenarios/default.toml end to end",
+                "repeat": rep,
+                "returncode": p.returncode,
+                "wall_seconds": wall,
+                "cpu_seconds": cpu_seconds() - c0,
+                "goal_seconds": 20.0,
+            }
+        )
+        print(f"planner run default.toml: {wall:.1f} s (rc {p.returncode})", flush=True)
+        defaults = Scenario(name="defaults")
+        dds = load_scenario_dataset(defaults)
+        opts = options_of(defaults, args.time_limit, None)
+        one = timed_solve(build_model(dds, defaults).program, "highs", opts)
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        table = frontier(dds, defaults, "highs", opts, points=11)
+        wall = time.perf_counter() - t0
+        rows.append(
+            {
+                "what": "11-point joint-MILP frontier on the defaults",
+                "repeat": rep,
+                "one_joint_wall_seconds": one["wall_seconds"],
+                "frontier_wall_seconds": wall,
+                "ratio": wall / one["wall_seconds"],
+                "cpu_seconds": cpu_seconds() - c0,
+                "goal_ratio": 3.0,
+                "statuses": table["status"].tolist(),
+                "point_seconds": table["solve_seconds"].tolist(),
+            }
+        )
+        print(
+            f"frontier: {wall:.1f} s vs one joint {one['wall_seconds']:.1f} s "
+            f"({wall / one['wall_seconds']:.1f}x)",
+            flush=True,
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sections", default=",".join(SECTIONS))
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--time-limit", type=float, default=300.0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    chosen = [s for s in args.sections.split(",") if s]
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        ap.error(f"unknown sections {unknown}; choose from {SECTIONS}")
+    out: dict = {
+        "benchmark": "milp_speed",
+        "date": f"{dt.date.today():%Y-%m-%d}",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "threads": args.threads,
+        "time_limit": args.time_limit,
+        "valid_inequalities": list(VALID_INEQUALITIES),
+        "load_average_start": list(__import__("os").getloadavg()),
+    }
+    for name in chosen:
+        print(f"## {name}", flush=True)
+        out[name] = globals()[f"section_{name}"](args)
+    out["load_average_end"] = list(__import__("os").getloadavg())
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"milp_speed_{dt.date.today():%Y%m%d}.json"
+    path.write_text(json.dumps(out, indent=2, default=float) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
