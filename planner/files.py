@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["clean_floats", "json_safe", "sha256_file", "write_atomically"]
+__all__ = ["clean_floats", "json_safe", "sha256_file", "stable_floats", "write_atomically"]
 
 
 def clean_floats(df: pd.DataFrame) -> pd.DataFrame:
@@ -26,6 +26,22 @@ def clean_floats(df: pd.DataFrame) -> pd.DataFrame:
             v = out[c].to_numpy(float)
             out[c] = np.where(np.abs(v) < 1e-9, 0.0, v)
     return out
+
+
+JSON_DIGITS = 12  # significant digits of the floats in summary.json and report.json
+
+
+def stable_floats(obj: object, digits: int = JSON_DIGITS) -> object:
+    """A copy of nested dicts and lists with every float rounded to ``digits`` significant
+    digits: a MILP solved with several threads may return a point that differs in the last
+    bit between processes, which must not change a file byte for byte."""
+    if isinstance(obj, dict):
+        return {k: stable_floats(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [stable_floats(v, digits) for v in obj]
+    if isinstance(obj, float) and math.isfinite(obj):
+        return float(f"{obj:.{digits}g}")
+    return obj
 
 
 def json_safe(obj: object) -> object:

@@ -26,7 +26,7 @@ from formulations.problems import build_model
 from planner.data.dataset import Dataset
 from planner.data.loaders import dataset_sha256
 from planner.errors import PlannerError
-from planner.files import clean_floats, json_safe, sha256_file, write_atomically
+from planner.files import clean_floats, json_safe, sha256_file, stable_floats, write_atomically
 from planner.interpreter import Interpretation, interpret, write_report
 from planner.interpreter.comparison import context_warnings, warnings_table
 from planner.interpreter.explain import explain_plan, explanations
@@ -219,7 +219,8 @@ def _write_files(
             "options": {
                 k: v for k, v in solve_options(scenario).to_dict().items() if k != "log_file"
             },
-            "gap": None if not np.isfinite(result.gap) else float(result.gap),
+            # a relative gap to 1e-12: its last digits are the objective's last bits
+            "gap": None if not np.isfinite(result.gap) else round(float(result.gap), 12),
         },
         "dataset": {"name": dataset.name, "sha256": dataset_sha256(dataset)},
         "numerics": json_safe(result.numerics),
@@ -282,7 +283,7 @@ def _write_files(
 
         summary.update(write_pathway_files(outcome.pathway, d, plots))
     (d / "summary.json").write_text(
-        json.dumps(summary, indent=2, sort_keys=True, default=float) + "\n"
+        json.dumps(stable_floats(summary), indent=2, sort_keys=True, default=float) + "\n"
     )
     timings = {**result.timings, "build": model.program.build_seconds}
     (d / "timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
@@ -453,7 +454,7 @@ def _extend(it: Interpretation, robust: Any, ds: Dataset, stability: str) -> Non
         it.tables["recourse_domestic"] = ev.domestic
         it.tables["recourse_investment"] = ev.investment
     if stability != "off":
-        from planner.interpreter.stability import stability as stability_table
+        from planner.interpreter.stability import stability_table
 
         t0 = time.perf_counter()
         it.tables["stability"] = stability_table(

@@ -557,8 +557,8 @@ def sloppy_highs(monkeypatch):
 
     original = highs.solve
 
-    def sloppy(arrays, options):
-        out = original(arrays, options)
+    def sloppy(arrays, options, **kwargs):  # kwargs: start=, session= as the wrapper passes
+        out = original(arrays, options, **kwargs)
         return replace(out, x=None if out.x is None else out.x + 0.01)
 
     monkeypatch.setattr(highs, "solve", sloppy)

@@ -154,7 +154,7 @@ def test_stability_matches_hand_computed_gains():
     would gain 15.5 by leaving. USA (anchor) -42.5. MEX (associate-eligible) sells nothing new
     either way: 0 and 0, externally stable."""
     from planner.interpreter import interpret
-    from planner.interpreter.stability import stability, stability_summary
+    from planner.interpreter.stability import stability_summary, stability_table
 
     sc = tiny_scenario(
         coalition={"members": ["DEU"]},
@@ -168,7 +168,7 @@ def test_stability_matches_hand_computed_gains():
     res = solve(model.program, "highs", OPTS)
     it = interpret(model, res)
     for mode in ("cheap", "full"):
-        t = stability(it, mode, dataset=ds)
+        t = stability_table(it, mode, dataset=ds)
         assert t.loc["DEU", "payoff_inside"] == pytest.approx(-15.5, abs=VALUE_ATOL)
         assert t.loc["DEU", "payoff_outside"] == pytest.approx(0.0, abs=VALUE_ATOL)
         assert t.loc["DEU", "gain_from_moving"] == pytest.approx(15.5, abs=VALUE_ATOL)

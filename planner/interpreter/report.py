@@ -298,7 +298,7 @@ def _facts(it: Interpretation) -> dict[str, Any]:
         open=int((it.plan.tiers == "open").sum()),
         solver=re.sub(r"\s*\([^)]*[/\\][^)]*\)", "", f"{r.solver_name} {r.solver_version}").strip(),
         backend=r.backend,
-        gap=float(r.gap),
+        gap=round(float(r.gap), 12),  # its last digits are the objective's last bits
         duals=r.duals_kind,
     )
     return facts
@@ -501,7 +501,10 @@ class ReportData:
             "tables": sorted(self.csv),
         }
         paths = [d / REPORT_DATA]
-        paths[0].write_text(json.dumps(meta, indent=2, sort_keys=True, allow_nan=False) + "\n")
+        from planner.files import stable_floats
+
+        text = json.dumps(stable_floats(meta), indent=2, sort_keys=True, allow_nan=False)
+        paths[0].write_text(text + "\n")
         for key, text in sorted(self.csv.items()):
             (d / f"report_{key}.csv").write_text(text)
             paths.append(d / f"report_{key}.csv")

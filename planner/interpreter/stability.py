@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from planner.data.dataset import Dataset
     from planner.interpreter.core import Interpretation
 
-__all__ = ["MODES", "stability", "stability_sentences", "stability_summary"]
+__all__ = ["MODES", "stability_sentences", "stability_summary", "stability_table"]
 
 MODES = ("off", "cheap", "full")
 TOL = 1e-6  # USD mn: a gain below this is no gain
@@ -115,7 +115,7 @@ def _cheap(it: Interpretation) -> pd.DataFrame:
     return out
 
 
-def stability(
+def stability_table(
     it: Interpretation, mode: str = "cheap", dataset: Dataset | None = None, workers: int = 1
 ) -> pd.DataFrame:
     """Internal and external stability of the plan, one row per member, associate and eligible

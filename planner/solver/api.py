@@ -191,9 +191,10 @@ def solve(
             "",
             log=f"infeasible before solving: constant row(s) {empty}\n",
         )
-    elif original.n_cols == 0:
+    elif original.n_cols == 0 and backend != "highs":
         # no variables and every row holds at 0: optimal at the constant (scipy refuses an
-        # empty cost vector and CBC crashes on rows without columns, so no backend is asked)
+        # empty cost vector and CBC crashes on rows without columns; HiGHS solves it itself,
+        # checking its options as for any program)
         outcome = BackendOutcome(
             Status.OPTIMAL,
             "no variables: every row holds at 0",
