@@ -467,7 +467,7 @@ class ReportData:
         cls, it: Interpretation, frontier: pd.DataFrame | None = None
     ) -> ReportData:
         """The report's data of an interpretation (and a frontier, if one was computed)."""
-        from planner.files import json_safe
+        from planner.files import json_safe, stable_floats
 
         raw = {k: it.tables[k] for k in INDEX if k in it.tables}
         if frontier is not None and len(frontier):
@@ -480,8 +480,8 @@ class ReportData:
         csv = {k: _table_csv(df, k) for k, df in raw.items()}
         return cls(
             name=it.name,
-            facts=json_safe({**_facts(it), **extra_facts}),
-            why=why_summary(it),
+            facts=stable_floats(json_safe({**_facts(it), **extra_facts})),
+            why=stable_floats(why_summary(it)),
             assumptions=_assumptions(it),
             summary=it.summary(),
             tables={k: _read_table(text, k) for k, text in csv.items()},
