@@ -777,10 +777,24 @@ class Program:
     # ------------------------------------------------------------------ copies and export
     def copy(self) -> Program:
         """A structural copy sharing no mutable state (arrays are copied)."""
+        return self._rebuilt(set())
+
+    def without(self, families: Iterable[str]) -> Program:
+        """A copy without the named constraint families (names not in the program are
+        ignored): e.g. the same program without its valid inequalities, to measure them."""
+        kept = self._rebuilt(set(families))
+        kept.build_seconds = self.build_seconds
+        return kept
+
+    def _rebuilt(self, drop: set[str]) -> Program:
+        """A new program with the same blocks, objective and metadata and every family not in
+        ``drop`` (arrays copied)."""
         new = Program(self.name)
         for b in self._blocks.values():
             new.add_variables(b.name, b.labels, b.lower, b.upper, b.kind, b.description, b.unit)
         for f in self._families.values():
+            if f.name in drop:
+                continue
             t = self._triplets[f.name]
             new.add_constraints(
                 f.name,
@@ -796,33 +810,6 @@ class Program:
         new.set_objective(o.cols.copy(), o.coefs.copy(), o.sense, o.constant, o.name)
         new.metadata = dict(self.metadata)
         return new
-
-    def without(self, families: Iterable[str]) -> Program:
-        """A copy without the named constraint families (names not in the program are
-        ignored): e.g. the same program without its valid inequalities, to measure them."""
-        drop = set(families)
-        kept = Program(self.name)
-        for b in self._blocks.values():
-            kept.add_variables(b.name, b.labels, b.lower, b.upper, b.kind, b.description, b.unit)
-        for f in self._families.values():
-            if f.name in drop:
-                continue
-            t = self._triplets[f.name]
-            kept.add_constraints(
-                f.name,
-                f.labels,
-                t.rows - f.offset,
-                t.cols,
-                t.vals.copy(),
-                f.sense_codes.copy(),
-                f.rhs.copy(),
-                f.description,
-            )
-        o = self.objective
-        kept.set_objective(o.cols.copy(), o.coefs.copy(), o.sense, o.constant, o.name)
-        kept.metadata = dict(self.metadata)
-        kept.build_seconds = self.build_seconds
-        return kept
 
     def column_names(self) -> list[str]:
         """Solver-file column names ``<block>_<position>`` (never parsed back)."""
