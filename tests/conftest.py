@@ -78,6 +78,35 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
     return write_world(tmp_path_factory.mktemp("tiny_data"))
 
 
+# ---------------------------------------------------------------------------- parallel workers
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n``, ``--dist loadgroup``), the tests that read the shipped default
+    run share one worker, so the session fixture ``default_run`` solves it once, not once per
+    worker. Without xdist the mark is inert."""
+    for item in items:
+        if "default_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("default_run"))
+
+
+def _usable_cores() -> int:
+    """Cores this process may use: its CPU affinity, bounded by a cgroup v2 CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores or 1, max(1, int(int(quota) // int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores or 1)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per usable core, at most 4 (several tests start multi-threaded
+    solvers or subprocesses of their own, and each worker holds the shipped data)."""
+    return min(4, _usable_cores())
+
+
 # ---------------------------------------------------------------------------- the shipped run
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "default.toml"
