@@ -74,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "verify_run": "planner.verify",
     "frontier": "planner.frontiers",
     "run_sweep": "planner.sweep",
+    "gallery": "planner.galleries",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

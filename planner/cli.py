@@ -426,6 +426,69 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_guard
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    """``planner gallery``: every bloc and the best coalition of its size, a league table."""
+    import datetime as dt
+    from pathlib import Path
+
+    from planner.galleries import bloc_specs, gallery, read_bloc_table
+    from planner.runs import check_output_directory
+
+    _check_workers(args)
+    blocs = None
+    if args.blocs:
+        blocs = [b.strip() for item in args.blocs for b in item.split(",") if b.strip()]
+    base = _load(args.base, args) if args.base else None
+    if base is None and (args.backend or args.time_limit is not None):
+        from planner.galleries import _base
+
+        over = {}
+        if args.backend:
+            over["solver.backend"] = args.backend
+            if args.backend != "pulp":  # the gallery's CBC options are no other solver's
+                over["solver.options"] = {}
+        if args.time_limit is not None:
+            over["solver.time_limit"] = args.time_limit
+        base = _base(None).with_overrides(over, source="command line")
+    from planner.data import load_dataset
+
+    ds = load_dataset(args.data)
+    if args.data != "default":  # the runs' scenario.toml names the dataset verify reloads
+        from planner.galleries import _base
+
+        base = _base(base).with_overrides(
+            {"data.path": str(Path(args.data).resolve())}, source="--data"
+        )
+    table = read_bloc_table(args.bloc_table) if args.bloc_table else None
+    specs = bloc_specs(ds, blocs, table, base)  # unknown blocs: exit 2 before anything
+    if args.out:
+        out = check_output_directory(args.out)
+    else:
+        out = check_output_directory(Path("runs") / f"gallery-{dt.datetime.now():%Y%m%d-%H%M%S}")
+    _note(f"gallery: {len(specs)} blocs and their best same-size coalitions ({args.executor})")
+    with _bar(args, len(specs), "gallery blocs") as progress:
+        res = gallery(
+            [s.name for s in specs],
+            out,
+            dataset=ds,
+            table=table,
+            base=base,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            plots=not args.no_plots,
+            stress=not args.no_stress,
+            progress=progress,
+            command=["planner", *sys.argv[1:]],
+        )
+    from planner.interpreter.gallery import gallery_brief
+
+    print("\n\n".join(gallery_brief(res.table)))
+    print(f"gallery directory: {res.directory} ({res.seconds:.0f} s)")
+    return EXIT_OK
+
+
 # optional packages a bug report should mention (installed or not, never imported here)
 OPTIONAL_PACKAGES = ("dask", "distributed", "pyarrow", "matplotlib", "tqdm", "mkdocs")
 
@@ -672,6 +735,37 @@ def build_parser() -> argparse.ArgumentParser:
     solver_flags(sw)
     progress_flags(sw)
     sw.set_defaults(func=_cmd_sweep)
+
+    ga = sub.add_parser(
+        "gallery",
+        help="real coalitions (EU, G7, IPEF, CPTPP, ...) side by side, each against the best "
+        "coalition of its size",
+    )
+    ga.add_argument(
+        "--blocs",
+        action="append",
+        metavar="BLOC,...",
+        help="bloc codes of data/blocs.csv, e.g. ipef,g7 (default: every bloc of the gallery)",
+    )
+    ga.add_argument("--out", help="gallery directory to create (default runs/gallery-TIMESTAMP)")
+    ga.add_argument(
+        "--base",
+        help="scenario file with the shared rules (budget, tiers, solver; default: "
+        "the gallery's rules)",
+    )
+    ga.add_argument("--data", default="default", help="dataset directory (default: shipped)")
+    ga.add_argument("--bloc-table", help="a blocs.csv of your own (default: the shipped one)")
+    ga.add_argument("--executor", choices=["local", "dask"], default="local")
+    ga.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
+    ga.add_argument("--workers", type=int, default=2, help="blocs solved at a time")
+    ga.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+    ga.add_argument("--no-stress", action="store_true", help="skip the protected-output columns")
+    ga.add_argument(
+        "--backend", choices=["highs", "scipy", "pulp"], help="override [solver] backend"
+    )
+    ga.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
+    progress_flags(ga)
+    ga.set_defaults(func=_cmd_gallery)
     return parser
 
 

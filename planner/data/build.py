@@ -133,8 +133,8 @@ def _countries(raw: Path, codes: list[str]) -> pd.DataFrame:
     for iso in out.index[out["unga_ideal_point_2019"].isna()]:
         fills[iso].append("unga_ideal_point_2019: none (not a UN member state); left empty")
 
-    for bloc, (members, _src) in ref.BLOCS.items():
-        out[bloc] = out.index.isin(members)
+    for bloc in ref.COUNTRY_FLAGS:
+        out[bloc] = out.index.isin(ref.BLOCS[bloc][0])
     out["fills"] = ["; ".join(fills[c]) for c in out.index]
     out["filled"] = out["fills"] != ""
     return out.reset_index()

@@ -22,6 +22,17 @@ NATO = (
 QUAD = "AUS IND JPN USA".split()
 IPEF = "AUS BRN FJI IND IDN JPN KOR MYS NZL PHL SGP THA USA VNM".split()
 D10 = [*G7, "AUS", "IND", "KOR"]
+# CPTPP: the 11 original parties (signed 2018-03-08) and the United Kingdom, whose accession
+# entered into force on 2024-12-15.
+CPTPP = "AUS BRN CAN CHL JPN MYS MEX NZL PER SGP VNM GBR".split()
+# TPP-12: the 12 signatories of 2016-02-04 (the United States withdrew on 2017-01-23).
+TPP12 = "AUS BRN CAN CHL JPN MYS MEX NZL PER SGP USA VNM".split()
+USMCA = "USA MEX CAN".split()
+CHIP4 = "USA JPN KOR TWN".split()
+# Minerals Security Partnership: 14 partner countries after Estonia joined (March 2024); the
+# European Union (European Commission) is a partner too, not enumerated (as in the G7 list).
+MSP = "AUS CAN EST FIN FRA DEU IND ITA JPN KOR NOR SWE GBR USA".split()
+TTIP = ["USA", *EU27]
 
 BLOCS: dict[str, tuple[list[str], str]] = {
     "eu27": (EU27, "European Union, 'EU countries' (europa.eu), 27 member states since 2020-02-01"),
@@ -35,7 +46,36 @@ BLOCS: dict[str, tuple[list[str], str]] = {
         "UK 2020 'D-10' proposal: G7 plus Australia, India and South Korea (the Atlantic "
         "Council's D-10 Strategy Forum counts the EU in place of India)",
     ),
+    "cptpp": (
+        CPTPP,
+        "CPTPP depositary (New Zealand MFAT): 11 parties signed 2018-03-08, plus the United "
+        "Kingdom, in force for it 2024-12-15; 12 parties",
+    ),
+    "tpp12": (
+        TPP12,
+        "Trans-Pacific Partnership, 12 signatories, Auckland 2016-02-04 (USTR; the United "
+        "States withdrew 2017-01-23)",
+    ),
+    "usmca": (USMCA, "USTR, United States-Mexico-Canada Agreement, in force 2020-07-01"),
+    "chip4": (
+        CHIP4,
+        "'Chip 4' semiconductor alliance proposed by the United States in March 2022: United "
+        "States, Japan, South Korea, Taiwan",
+    ),
+    "msp": (
+        MSP,
+        "US State Department, Minerals Security Partnership: 14 partner countries as of "
+        "2024-03 (Estonia the latest); the EU (European Commission) a non-enumerated partner",
+    ),
+    "ttip": (
+        TTIP,
+        "Transatlantic Trade and Investment Partnership (negotiated 2013-2016, not concluded): "
+        "the United States and the EU, counted as its 27 member states since 2020-02-01",
+    ),
 }
+#: the blocs that have a flag column in countries.csv (the lists added later live in
+#: blocs.csv only, so that the country table keeps its columns)
+COUNTRY_FLAGS = ("eu27", "g7", "oecd", "nato", "quad", "ipef", "d10")
 
 # D-TEP categories of the 50 ICIO sectors; the reasoning is in data/README.md.
 STRATEGIC = ["C26", "C302T309"]
