@@ -43,3 +43,34 @@ def test_joint_milp_frontier_warm_and_cold_agree():
     assert list(warm["status"]) == ["optimal"] * 4
     assert warm["total_cost"].to_numpy() == pytest.approx(cold["total_cost"].to_numpy(), abs=1e-5)
     assert list(warm["members"]) == list(cold["members"])
+
+
+def test_highs_frontier_turns_sub_mip_heuristics_off_unless_the_caller_sets_them(monkeypatch):
+    """Every solve of the reuse frontier with HiGHS gets FRONTIER_HIGHS_OPTIONS under the
+    caller's own raw options; other backends get the caller's options unchanged.
+
+    Checked: dropping the ``_frontier_options`` call in ``frontier`` fails the first assertion;
+    merging the caller's options under the defaults (``{**mine, **DEFAULTS}``) fails the
+    second."""
+    import planner.frontiers as fr
+    from planner.solver import SolveOptions
+
+    seen: list[tuple[str, dict]] = []
+    real = fr.solve
+
+    def spy(program, backend, options=None, **kw):
+        seen.append((backend, dict(options.solver_options)))
+        return real(program, backend, options, **kw)
+
+    monkeypatch.setattr(fr, "solve", spy)
+    sc = scenario(sectors={"tiers": {"S1": "incentivized"}}, parameters={"budget": 100.0})
+    mine = SolveOptions(solver_options={"mip_heuristic_run_rins": True})
+    df = frontier(world(), sc, "highs", mine, points=3)
+    assert df["total_cost"].to_numpy() == pytest.approx([25, 25, 50], abs=1e-5)
+    assert len(seen) == 4  # the lowest-DI solve and 3 points
+    expected = {**fr.FRONTIER_HIGHS_OPTIONS, "mip_heuristic_run_rins": True}
+    assert all(b == "highs" and o == expected for b, o in seen)
+    assert expected["mip_heuristic_run_rens"] is False  # a default the caller left alone
+    seen.clear()
+    frontier(world(), sc, "scipy", SolveOptions(), points=3)
+    assert seen and all(b == "scipy" and o == {} for b, o in seen)
