@@ -202,6 +202,19 @@ def _tiny_base(data_dir: Path) -> Scenario:
     )
 
 
+def _one_bloc(bloc: str, tmp_path: Path, data_dir: Path, base: Scenario | None = None):
+    """The gallery of one bloc of TABLE on the tiny world, into ``tmp_path / "g"``."""
+    return gallery(
+        [bloc],
+        tmp_path / "g",
+        dataset=load_dataset(data_dir),
+        table=TABLE,
+        base=base if base is not None else _tiny_base(data_dir),
+        workers=1,
+        plots=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_gallery(data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("gallery") / "g"
@@ -305,15 +318,7 @@ def test_an_optimum_worse_than_its_bloc_is_resolved_from_the_bloc(data_dir, monk
         return _without_deu(real_solve, program, backend, options, start, session)[0]
 
     monkeypatch.setattr(planner.runs, "solve", worse)
-    res = gallery(
-        ["usde"],
-        tmp_path / "g",
-        dataset=load_dataset(data_dir),
-        table=TABLE,
-        base=_tiny_base(data_dir),
-        workers=1,
-        plots=False,
-    )
+    res = _one_bloc("usde", tmp_path, data_dir)
     row = res.table.iloc[0]
     assert row["best_restart"] == "bloc"
     assert row["best_dependency_after"] == pytest.approx(20 / 170, abs=1e-9)
@@ -343,15 +348,7 @@ def test_an_optimum_stopped_by_a_time_limit_goes_on_with_highs(data_dir, monkeyp
 
     monkeypatch.setattr(planner.runs, "solve", stopped)
     base = _tiny_base(data_dir).with_overrides({"solver.backend": "pulp"})
-    res = gallery(
-        ["usmx"],
-        tmp_path / "g",
-        dataset=load_dataset(data_dir),
-        table=TABLE,
-        base=base,
-        workers=1,
-        plots=False,
-    )
+    res = _one_bloc("usmx", tmp_path, data_dir, base)
     row = res.table.iloc[0]
     assert row["best_restart"] == "incumbent" and row["best_status"] == "optimal"
     assert "HiGHS" in row["best_solver"]
@@ -377,15 +374,7 @@ def test_an_optimum_that_stays_worse_is_an_error_and_nothing_is_written(
         lambda spec, base=None: real(spec, base).with_overrides({"coalition.max_size": 1}),
     )
     with pytest.raises(OptimumWorseError, match=r"usde.*above the bloc's") as err:
-        gallery(
-            ["usde"],
-            tmp_path / "g",
-            dataset=load_dataset(data_dir),
-            table=TABLE,
-            base=_tiny_base(data_dir),
-            workers=1,
-            plots=False,
-        )
+        _one_bloc("usde", tmp_path, data_dir)
     assert err.value.exit_code == 4
     assert not list(tmp_path.iterdir())
 
