@@ -13,6 +13,12 @@ seconds beside the wall ones, repeat with ``--repeat``):
 * ``frontier_heuristics``: the 11-point joint-MILP frontier on the defaults with
   ``FRONTIER_HIGHS_OPTIONS`` (HiGHS's sub-MIP heuristics off, the frontier's default) and with
   HiGHS's own defaults, side by side in one run, with the cost of every point.
+* ``auto``: every shipped scenario and the model's defaults with HiGHS, CBC and ``auto`` (the
+  race of :mod:`planner.solver.race`) side by side, 2 threads each, plus CBC on one thread
+  with and without its feasibility pump (the setting of auto's CBC racer);
+* ``frontier_executors``: that frontier with the reuse executor as shipped (2 chains), in one
+  chain, in one chain with HiGHS's restarts on, and with the ``local`` executor (2 worker
+  processes), against one joint solve;
 * ``acceptance``: the D-TEP core solve step with its shipped backend (including the duals),
   ``planner run scenarios/default.toml`` end to end, and an 11-point joint-MILP frontier on the
   defaults against one joint solve.
@@ -51,7 +57,14 @@ from planner.solver import highs as highs_backend  # noqa: E402
 from planner.solver.arrays import ProgramArrays  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("formulation", "backends", "acceptance", "frontier_heuristics")
+SECTIONS = (
+    "formulation",
+    "backends",
+    "acceptance",
+    "frontier_heuristics",
+    "auto",
+    "frontier_executors",
+)
 
 
 def cpu_seconds() -> float:
@@ -198,6 +211,59 @@ def section_backends(args) -> list[dict]:
     return rows
 
 
+def _auto_line(log: str) -> str:
+    return next((line for line in log.splitlines() if line.startswith("auto:")), "")
+
+
+def section_auto(args) -> list[dict]:
+    """Every shipped scenario (and the model's defaults) with HiGHS, CBC and ``auto`` side by
+    side in one run, 2 threads for the pinned backends; and CBC on one thread with and
+    without its feasibility pump (the setting of auto's CBC racer)."""
+    rows = []
+    cases = [
+        (p.name, load_scenario(p), p.parent) for p in sorted((ROOT / "scenarios").glob("*.toml"))
+    ]
+    cases.append(("defaults (MODEL.md)", Scenario(name="defaults"), None))
+    for name, sc, where in cases:
+        ds = load_scenario_dataset(sc, where) if where is not None else load_scenario_dataset(sc)
+        program = build_model(ds, sc).program
+        base = replace(sc, solver=replace(sc.solver, options={}))
+        variants = [
+            ("highs", "highs", options_of(base, args.time_limit, 2)),
+            ("pulp", "pulp", options_of(base, args.time_limit, 2)),
+            ("auto", "auto", options_of(base, args.time_limit, 2)),
+            ("cbc 1 thread", "pulp", options_of(base, args.time_limit, 1)),
+        ]
+        feas_off = replace(base, solver=replace(base.solver, options={"feas": "off"}))
+        variants.append(
+            ("cbc 1 thread, feas off", "pulp", options_of(feas_off, args.time_limit, 1))
+        )
+        for label, backend, opts in variants:
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            res = solve(program, backend, opts)
+            wall = time.perf_counter() - t0
+            row = {
+                "scenario": name,
+                "variant": label,
+                "shipped": backend == sc.solver.backend,
+                "status": res.status.value,
+                "objective": res.objective,
+                "gap": res.gap,
+                "max_violation": res.max_violation,
+                "solver": res.solver_name,
+                "wall_seconds": wall,
+                "cpu_seconds": cpu_seconds() - c0,
+                "race": _auto_line(res.log),
+            }
+            rows.append(row)
+            print(
+                f"{name:<28} {label:<24} {row['status']:<20} obj {row['objective']:.8g}  "
+                f"viol {row['max_violation']:.2g}  wall {wall:6.1f} s  {row['race']}",
+                flush=True,
+            )
+    return rows
+
+
 def section_acceptance(args) -> list[dict]:
     from planner.frontiers import frontier
 
@@ -299,6 +365,54 @@ def section_frontier_heuristics(args) -> list[dict]:
                 }
             )
             print(f"frontier, {what}: {wall:.1f} s", flush=True)
+    return rows
+
+
+def section_frontier_executors(args) -> list[dict]:
+    """The 11-point frontier on the defaults against one joint solve, side by side: the reuse
+    executor as shipped (2 chains of worker processes), in one chain, in one chain with HiGHS's
+    restarts back on, and the ``local`` executor (every point an independent ``cost`` run, 2
+    worker processes)."""
+    from planner.frontiers import frontier
+
+    defaults = Scenario(name="defaults")
+    dds = load_scenario_dataset(defaults)
+    rows = []
+    for rep in range(args.repeat):
+        opts = options_of(defaults, args.time_limit, None)
+        one = timed_solve(build_model(dds, defaults).program, "highs", opts)
+        restarts = replace(opts, solver_options={"mip_allow_restart": True})
+        variants = [
+            ("reuse, 2 chains (shipped)", "reuse", opts, 2),
+            ("reuse, 1 chain", "reuse", opts, 1),
+            ("reuse, 1 chain, restarts on", "reuse", restarts, 1),
+            ("local, 2 workers", "local", opts, 2),
+        ]
+        for what, executor, o, workers in variants:
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            table = frontier(
+                dds, defaults, "highs", o, points=11, executor=executor, workers=workers
+            )
+            wall = time.perf_counter() - t0
+            rows.append(
+                {
+                    "what": what,
+                    "repeat": rep,
+                    "one_joint_wall_seconds": one["wall_seconds"],
+                    "frontier_wall_seconds": wall,
+                    "ratio": wall / one["wall_seconds"],
+                    "cpu_seconds": cpu_seconds() - c0,
+                    "statuses": list(table["status"]),
+                    "gaps": [float(x) for x in table["gap"]],
+                    "point_seconds": [float(x) for x in table["solve_seconds"]],
+                    "total_cost": [float(x) for x in table["total_cost"]],
+                }
+            )
+            print(
+                f"frontier, {what}: {wall:.1f} s vs one joint {one['wall_seconds']:.2f} s "
+                f"({wall / one['wall_seconds']:.1f}x), max gap {max(rows[-1]['gaps']):.2g}",
+                flush=True,
+            )
     return rows
 
 

@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "Scenario": "planner.scenario",
     "ScenarioError": "planner.scenario",
     "load_scenario": "planner.scenario",
+    "ProductWorld": "planner.data.synthetic",
+    "synthetic_products": "planner.data.synthetic",
     # formulations
     "Program": "formulations.program",
     "CoalitionModel": "formulations.model",
@@ -59,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "available_backends": "planner.solver",
     "diagnose": "planner.solver",
     "solve_decomposed": "planner.solver",
+    "solve_mckp": "planner.solver",
     # interpret
     "Interpretation": "planner.interpreter",
     "interpret": "planner.interpreter",
@@ -75,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     "frontier": "planner.frontiers",
     "run_sweep": "planner.sweep",
     "gallery": "planner.galleries",
+    "product_tiers": "planner.product_level",
+    "ProductTierResult": "planner.product_level",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -605,7 +605,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def solver_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--backend", choices=["highs", "scipy", "pulp"], help="override [solver] backend"
+            "--backend",
+            choices=["highs", "scipy", "pulp", "auto"],
+            help="override [solver] backend",
         )
         p.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
         p.add_argument(
@@ -761,7 +763,7 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     ga.add_argument("--no-stress", action="store_true", help="skip the protected-output columns")
     ga.add_argument(
-        "--backend", choices=["highs", "scipy", "pulp"], help="override [solver] backend"
+        "--backend", choices=["highs", "scipy", "pulp", "auto"], help="override [solver] backend"
     )
     ga.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
     progress_flags(ga)

@@ -3,7 +3,8 @@
 One ``frontier`` model (minimise total cost subject to ``DI <= target``) is built once. Solved
 first with the DI as its objective, it gives the lowest reachable DI; then, with the default
 executor ``"reuse"``, it is re-solved for each target, changing only the right-hand side of its
-``dependency_target`` row. The executors ``"local"`` and ``"dask"`` solve every target as an
+``dependency_target`` row (a MILP's points in ``workers`` chains of worker processes). The
+executors ``"local"`` and ``"dask"`` solve every target as an
 independent ``cost`` run instead (worker processes or a Dask cluster); both give the same
 columns.
 """
@@ -17,11 +18,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from formulations.model import CoalitionModel
 from formulations.problems import build_model
+from formulations.program import Program
 from formulations.sets import TIERS
 from planner.data.dataset import Dataset
 from planner.scenario import Scenario
-from planner.solver import SolveOptions, SolveResult, SolverSession, Status, solve
+from planner.solver import SolveOptions, SolveResult, SolverSession, Status, WarmStart, solve
 
 __all__ = ["FRONTIER_COLUMNS", "FRONTIER_EXECUTORS", "FRONTIER_HIGHS_OPTIONS", "frontier"]
 
@@ -31,10 +34,14 @@ FRONTIER_EXECUTORS = ("reuse", "local", "dask")
 #: (RINS, RENS, root reduced cost) while one branching closes their root gap; measured side by
 #: side (``benchmarks/milp_speed.py --sections frontier_heuristics``, 11 points on the model's
 #: defaults): 109.9 s with HiGHS's defaults, 49.6 s without them, the same cost at every point.
+#: Their root cut rounds never move the bound (one branching closes the gap), so a restart
+#: after them only repeats the root: in one chain 40.6 s with restarts, 33.1 s without
+#: (``--sections frontier_executors``), the same costs, every point optimal.
 FRONTIER_HIGHS_OPTIONS: dict[str, bool] = {
     "mip_heuristic_run_rins": False,
     "mip_heuristic_run_rens": False,
     "mip_heuristic_run_root_reduced_cost": False,
+    "mip_allow_restart": False,
 }
 
 #: the columns of a frontier table, whichever executor computed it
@@ -47,6 +54,8 @@ FRONTIER_COLUMNS = (
     "restricted",
     "incentivized",
     "solve_seconds",
+    "gap",
+    "best_bound",
 )
 
 
@@ -87,7 +96,11 @@ def frontier(
         target as an independent ``cost`` run of the scenario (its ``data.path`` is loaded by
         every worker; ``dataset`` serves the lowest-DI solve).
     workers : int
-        Worker processes for ``"local"`` and ``"dask"``.
+        Worker processes for ``"local"`` and ``"dask"``. With ``"reuse"``, a MILP frontier
+        of at least two points per worker is dealt round-robin into this many chains, each
+        solved in a worker process from the lowest-DI point and then from its own previous
+        point, with ``options.threads / workers`` solver threads each (1 keeps every point
+        in this process, as does an LP frontier, whose re-solves hot-start in place).
     scheduler : str, optional
         Dask scheduler address.
     progress : callable, optional
@@ -99,8 +112,9 @@ def frontier(
     pandas.DataFrame
         One row per point, columns :data:`FRONTIER_COLUMNS`: ``target``, ``status``,
         ``total_cost`` (USD mn), ``dependency_index``, ``members``, ``restricted``,
-        ``incentivized`` (counts) and ``solve_seconds``. ``attrs`` carry the name, unit, the
-        lowest and the baseline DI.
+        ``incentivized`` (counts), ``solve_seconds``, and the solver's ``gap`` and
+        ``best_bound`` (USD mn) for each point, so a point stopped by a time limit says how
+        far from proven it is. ``attrs`` carry the name, unit, the lowest and the baseline DI.
     """
     if executor not in FRONTIER_EXECUTORS:
         raise ValueError(f"executor {executor!r} is not one of {FRONTIER_EXECUTORS}")
@@ -148,35 +162,110 @@ def frontier(
         out = _independent(scenario, targets, executor, workers, scheduler, shifted)
         out.attrs = attrs
         return out
-    rows = []
+    order = [float(t) for t in targets[::-1]]  # tightest first: each optimum fits the next
     start = low.warm_start() if warm_start else None
-    for target in targets[::-1]:  # tightest first: each optimum is feasible for the next
-        model.set_dependency_target(float(target))
-        t0 = time.perf_counter()
-        res: SolveResult = solve(program, backend, options, start=start, session=session)
-        seconds = time.perf_counter() - t0
-        if warm_start and res.status.has_solution:
-            start = res.warm_start()
-        row = {"target": float(target), "status": res.status.value, "solve_seconds": seconds}
-        if res.status.has_solution:
-            # counts straight from the expressions: decoding a whole Plan per point costs
-            # more than the warm-started solve
-            member = (model.evaluate("full_member", res.x) > 0.5) & ~model.instance.adversary
-            tier_values = np.stack([model.evaluate(f"tier_{t}", res.x) for t in TIERS], axis=1)
-            tier = np.array(TIERS)[tier_values.argmax(axis=1)]
-            row.update(
-                total_cost=float(model.evaluate("total_cost", res.x)[0]),
-                dependency_index=float(model.evaluate(measure, res.x)[0]),
-                members=int(member.sum()),
-                restricted=int((tier == "restricted").sum()),
-                incentivized=int((tier == "incentivized").sum()),
-            )
-        rows.append(row)
-        if progress is not None:
-            progress(len(rows) + 1, n + 1)
+    if _in_chains(program, workers, n):
+        solved = _solve_chains(model, order, backend, options, start, workers, progress, n)
+    else:
+        solved = _solve_chain(model, order, backend, options, start, session, progress, n)
+    rows = [_row(model, measure, target, res, seconds) for target, res, seconds in solved]
     out = pd.DataFrame(rows[::-1]).reindex(columns=list(FRONTIER_COLUMNS))
     out.attrs = attrs
     return out
+
+
+def _in_chains(program: Program, workers: int, points: int) -> bool:
+    """Solve the points in ``workers`` chains of worker processes: a MILP (an LP re-solve
+    hot-starts in this process in milliseconds) with at least two points per chain."""
+    return workers > 1 and program.is_mip and points >= 2 * workers
+
+
+def _solve_chain(
+    model: CoalitionModel,
+    order: list[float],
+    backend: str,
+    options: SolveOptions,
+    start: WarmStart | None,
+    session: SolverSession | None,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+    done: int = 1,
+) -> list[tuple[float, SolveResult, float]]:
+    """Solve the targets in ``order``, each from the previous point (``start`` first)."""
+    out = []
+    for target in order:
+        model.set_dependency_target(target)
+        t0 = time.perf_counter()
+        res: SolveResult = solve(model.program, backend, options, start=start, session=session)
+        seconds = time.perf_counter() - t0
+        if start is not None and res.status.has_solution:
+            start = res.warm_start()
+        out.append((target, res, seconds))
+        if progress is not None:
+            progress(done + len(out), total + 1)
+    return out
+
+
+def _chain_task(item: tuple) -> list[tuple[float, SolveResult, float]]:
+    """One chain in a worker process: the model arrives pickled with the program."""
+    model, order, backend, options, start = item
+    return _solve_chain(model, order, backend, options, start, None)
+
+
+def _solve_chains(
+    model: CoalitionModel,
+    order: list[float],
+    backend: str,
+    options: SolveOptions,
+    start: WarmStart | None,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> list[tuple[float, SolveResult, float]]:
+    """The targets dealt round-robin into ``workers`` chains (tightest first in each), each
+    warm-started from the lowest-DI point (feasible for every target) and then from its own
+    previous point, one solver thread per chain; back in ``order``."""
+    from planner.parallel import process_map
+
+    chains = [order[k::workers] for k in range(workers)]
+    per_chain = options.with_(threads=max(1, (options.threads or workers) // workers))
+    if start is not None:
+        start = replace(start, basis=None)  # a MILP start is its point
+    items = [(model, chain, backend, per_chain, start) for chain in chains]
+    shifted = None
+    if progress is not None:
+        sizes = [len(c) for c in chains]
+        shifted = lambda k, _total: progress(1 + sum(sizes[:k]), total + 1)  # noqa: E731
+    parts = process_map(_chain_task, items, workers, what="frontier chains", progress=shifted)
+    by_target = {target: (res, seconds) for part in parts for target, res, seconds in part}
+    return [(t, *by_target[t]) for t in order]
+
+
+def _row(
+    model: CoalitionModel, measure: str, target: float, res: SolveResult, seconds: float
+) -> dict:
+    """One frontier row: the solver's figures and, with a point, cost, DI and counts."""
+    row = {
+        "target": target,
+        "status": res.status.value,
+        "solve_seconds": seconds,
+        "gap": float(res.gap),
+        "best_bound": float(res.best_bound),
+    }
+    if res.status.has_solution:
+        # counts straight from the expressions: decoding a whole Plan per point costs more
+        # than the warm-started solve
+        member = (model.evaluate("full_member", res.x) > 0.5) & ~model.instance.adversary
+        tier_values = np.stack([model.evaluate(f"tier_{t}", res.x) for t in TIERS], axis=1)
+        tier = np.array(TIERS)[tier_values.argmax(axis=1)]
+        row.update(
+            total_cost=float(model.evaluate("total_cost", res.x)[0]),
+            dependency_index=float(model.evaluate(measure, res.x)[0]),
+            members=int(member.sum()),
+            restricted=int((tier == "restricted").sum()),
+            incentivized=int((tier == "incentivized").sum()),
+        )
+    return row
 
 
 def _independent(
@@ -203,10 +292,13 @@ def _independent(
     return table.reindex(columns=list(FRONTIER_COLUMNS)).reset_index(drop=True)
 
 
-def _frontier_options(backend: str, options: SolveOptions | None) -> SolveOptions | None:
-    """``options`` with :data:`FRONTIER_HIGHS_OPTIONS` under the caller's own (HiGHS only)."""
+def _frontier_options(backend: str, options: SolveOptions | None) -> SolveOptions:
+    """``options`` for the frontier's solves: no duals (a frontier row reports none, and the
+    LP with integers fixed would be solved again at every point) and, with HiGHS,
+    :data:`FRONTIER_HIGHS_OPTIONS` under the caller's own raw options."""
+    options = options if options is not None else SolveOptions()
+    options = replace(options, fixed_milp_duals=False)
     if backend != "highs":
         return options
-    options = options if options is not None else SolveOptions()
     merged = {**FRONTIER_HIGHS_OPTIONS, **options.solver_options}
     return replace(options, solver_options=merged)

@@ -126,12 +126,14 @@ COLUMNS = (
     "total_cost",
     "protected_output",
     "protected_output_pct",
+    "protected_output_note",
     "best_dependency_after",
     "best_look_through_after",
     "best_total_cost",
     "best_gdp_share",
     "best_protected_output",
     "best_protected_output_pct",
+    "best_protected_output_note",
     "best_status",
     "best_gap",
     "best_restart",
@@ -452,21 +454,27 @@ def _tolerance(sc: Scenario, di_before: float) -> float:
     return sc.solver.mip_gap * max(di_before, 1e-12) + 2.0 * sc.objective.cost_tiebreak + 1e-9
 
 
-def _stress(run_dir: Path, network: Any) -> dict[str, float]:
+def _stress(run_dir: Path, network: Any) -> dict[str, Any]:
     """Output the plan protects under ``planner stress RUN_DIR``'s default ban (the
-    coalition, in the plan's tiered sectors): USD mn and % of the targets' output."""
+    coalition, in the plan's tiered sectors): USD mn and % of the targets' output, and in
+    ``protected_output_note`` why there is no figure (empty when there is one)."""
     from planner.stress import StressError, StressSpec, stress_test
 
     try:
         r = stress_test(network, StressSpec(), run_dir)
-    except StressError:  # e.g. a plan without a tiered sector: nothing is banned
-        return {"protected_output": math.nan, "protected_output_pct": math.nan}
+    except StressError as exc:  # e.g. a plan without a tiered sector: nothing is banned
+        return {
+            "protected_output": math.nan,
+            "protected_output_pct": math.nan,
+            "protected_output_note": str(exc),
+        }
     g = r.by_group[(r.by_group["ban"] == r.bans[0]) & (r.by_group["group"] == "targets")]
     protected = float(g["protected_output"].iloc[0])
     before = float(g["output_before"].iloc[0]) if "output_before" in g else math.nan
     return {
         "protected_output": protected,
         "protected_output_pct": protected / before if before > 0 else math.nan,
+        "protected_output_note": "",
     }
 
 

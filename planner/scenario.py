@@ -299,7 +299,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "parameters.capacity_basis": ("exports", "output"),
     "parameters.exposure": ("auto", "direct", "first_order", "look_through"),
     "objective.kind": ("dependency", "minimax", "cost", "frontier"),
-    "solver.backend": ("highs", "scipy", "pulp"),
+    "solver.backend": ("highs", "scipy", "pulp", "auto"),
     "pathway.tiers": ("monotone", "fixed"),
     "robustness.mode": ("worst_case", "expected", "cvar"),
     "robustness.method": ("auto", "extensive", "decomposition"),
@@ -506,6 +506,13 @@ class Scenario:
             v = getattr(getattr(self, section), key)
             if v not in choices:
                 raise ScenarioError(dotted, f"{v!r} is not one of {list(choices)}", source)
+        if self.solver.backend == "auto" and self.solver.options:
+            raise ScenarioError(
+                "solver.options",
+                f"backend 'auto' races HiGHS and CBC and takes no raw solver options (got "
+                f"{sorted(self.solver.options)}); pin solver.backend to use them",
+                source,
+            )
         c = self.coalition
         if c.associate_threshold > c.full_threshold:
             raise ScenarioError(

@@ -108,6 +108,8 @@ def _task(scenario_dict: dict[str, Any], out: str | None) -> dict[str, Any]:
         "scenario": sc.name,
         "status": o.result.status.value,
         "objective": o.result.objective,
+        "gap": o.result.gap,
+        "best_bound": o.result.best_bound,
         "seconds": time.perf_counter() - t0,
     }
     if o.interpretation is not None:

@@ -20,6 +20,7 @@ _CASES = [
     ("scipy", {}),
     ("pulp", {"pulp_solver": "PULP_CBC_CMD"}),
     ("pulp", {"pulp_solver": "HiGHS"}),
+    ("auto", {}),  # HiGHS alone on these small programs (planner.solver.race)
 ]
 
 

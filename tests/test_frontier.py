@@ -49,17 +49,21 @@ def test_highs_frontier_turns_sub_mip_heuristics_off_unless_the_caller_sets_them
     """Every solve of the reuse frontier with HiGHS gets FRONTIER_HIGHS_OPTIONS under the
     caller's own raw options; other backends get the caller's options unchanged.
 
+    No solve asks for duals (a frontier row reports none), and every row reports its gap.
+
     Checked: dropping the ``_frontier_options`` call in ``frontier`` fails the first assertion;
     merging the caller's options under the defaults (``{**mine, **DEFAULTS}``) fails the
-    second."""
+    second; keeping ``fixed_milp_duals`` as the caller set it fails the duals assertion."""
     import planner.frontiers as fr
     from planner.solver import SolveOptions
 
     seen: list[tuple[str, dict]] = []
+    duals: list[bool] = []
     real = fr.solve
 
     def spy(program, backend, options=None, **kw):
         seen.append((backend, dict(options.solver_options)))
+        duals.append(options.fixed_milp_duals)
         return real(program, backend, options, **kw)
 
     monkeypatch.setattr(fr, "solve", spy)
@@ -71,6 +75,9 @@ def test_highs_frontier_turns_sub_mip_heuristics_off_unless_the_caller_sets_them
     expected = {**fr.FRONTIER_HIGHS_OPTIONS, "mip_heuristic_run_rins": True}
     assert all(b == "highs" and o == expected for b, o in seen)
     assert expected["mip_heuristic_run_rens"] is False  # a default the caller left alone
+    assert duals == [False] * 4
+    assert list(df.columns[-2:]) == ["gap", "best_bound"]
+    assert df["best_bound"].to_numpy() == pytest.approx([25, 25, 50], abs=1e-5)
     seen.clear()
     frontier(world(), sc, "scipy", SolveOptions(), points=3)
     assert seen and all(b == "scipy" and o == {} for b, o in seen)

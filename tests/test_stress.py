@@ -366,3 +366,59 @@ def test_dataset_without_network(tmp_path):
 
     with pytest.raises(StressError, match="toy"):
         run_stress(StressSpec(targets=["USA"], sectors="all"), dataset=NoNetwork())
+
+
+def test_gallery_stress_cell_says_why_a_plan_without_tiers_has_no_figure(net, tmp_path):
+    """The gallery's protected-output cell of a plan with every sector open is empty and the
+    table says why (the stress test's own reason), in the cell and under its own heading.
+
+    Checked: dropping the note from ``planner.galleries._stress`` fails the first assert;
+    rendering the cell as before fails the last two."""
+    from planner.galleries import COLUMNS, _stress
+    from planner.interpreter.gallery import write_gallery_report
+
+    write_run(tmp_path / "run", net)
+    pd.DataFrame({"sector": SECTORS, "tier": ["open", "open"], "headroom": [0.0, 0.0]}).to_csv(
+        tmp_path / "run" / "sectors.csv", index=False
+    )
+    cell = _stress(tmp_path / "run", net)
+    assert "no restricted or incentivized sector" in cell["protected_output_note"]
+    assert np.isnan(cell["protected_output"])
+    tiered = _stress(_tiered_run(net, tmp_path), net)
+    assert tiered["protected_output_note"] == "" and tiered["protected_output"] > 0
+    row = {c: np.nan for c in COLUMNS}
+    row.update(
+        bloc="toy",
+        title="Toy",
+        size=2,
+        listed=2,
+        associates=0,
+        best_status="optimal",
+        swap_in="",
+        swap_out="",
+        **cell,
+        **{f"best_{k}": v for k, v in tiered.items()},
+    )
+    out = tmp_path / "gallery"
+    out.mkdir()
+    write_gallery_report(pd.DataFrame([row]), out, plots=False)
+    md = (out / "gallery.md").read_text()
+    assert "n/a (see below)" in md
+    assert "Output protected: not computed" in md and "Toy: sectors 'tiered'" in md
+
+
+def _tiered_run(net: Network, tmp_path) -> object:
+    """A run directory whose plan tiers sector a (the USA buys 15 of a from DEU)."""
+    links = links_of(net)
+    extra = pd.DataFrame(
+        {
+            "importer": ["USA"],
+            "exporter": ["DEU"],
+            "sector": ["a"],
+            "baseline": [0.0],
+            "optimized": [15.0],
+        }
+    )
+    links.loc[(links["exporter"] == "CHN") & (links["importer"] == "USA"), "optimized"] = 5.0
+    write_run(tmp_path / "tiered", net, pd.concat([links, extra], ignore_index=True))
+    return tmp_path / "tiered"

@@ -54,6 +54,19 @@ def _size(r: dict[str, Any]) -> str:
     return text + (f" ({assoc} associate{'s' if assoc != 1 else ''})" if assoc else "")
 
 
+def _note(r: dict[str, Any], key: str) -> str:
+    """A stress note cell: the reason a protected-output figure is missing, or ''."""
+    v = r.get(key)
+    return v if isinstance(v, str) else ""
+
+
+def _protected(r: dict[str, Any]) -> str:
+    """The bloc's protected-output cell; 'n/a (see below)' when the test gave a reason."""
+    if _note(r, "protected_output_note") and not math.isfinite(float(r["protected_output"])):
+        return "n/a (see below)"
+    return f"{_money(r['protected_output'])} ({_pct(r['protected_output_pct'], 2)})"
+
+
 def league_rows(table: pd.DataFrame, stress: bool = True) -> tuple[list[str], list[list[str]]]:
     """The league table as text cells (header, rows), in the table's order."""
     head = list(HEAD) if stress else [h for h in HEAD if h != "output protected"]
@@ -73,11 +86,7 @@ def league_rows(table: pd.DataFrame, stress: bool = True) -> tuple[list[str], li
             f"{_pct(r['dependency_before'])} -> {_pct(r['dependency_after'])}",
             f"{_pct(r['look_through_before'])} -> {_pct(r['look_through_after'])}",
             _money(r["total_cost"]),
-            (
-                f"{_money(r['protected_output'])} ({_pct(r['protected_output_pct'], 2)})"
-                if stress
-                else None
-            ),
+            _protected(r) if stress else None,
             _pct(r["best_dependency_after"]),
             _money(r["best_total_cost"]),
             _pct(r["efficiency"], 0),
@@ -220,7 +229,12 @@ def write_gallery_report(
     from planner.interpreter.report import _render_html, _render_md
 
     d = Path(directory)
-    stress = "protected_output" in table and table["protected_output"].notna().any()
+    stress = any(
+        c in table and table[c].notna().any() for c in ("protected_output", "best_protected_output")
+    ) or any(
+        c in table and table[c].map(lambda v: isinstance(v, str) and v != "").any()
+        for c in ("protected_output_note", "best_protected_output_note")
+    )
     head, rows = league_rows(table, stress=bool(stress))
     blocks: list = [("h1", "Real coalitions side by side")]
     blocks.append(("h2", "The brief"))
@@ -246,6 +260,16 @@ def write_gallery_report(
             "stress RUN_DIR: linear technology, rerouting 50 %), USD and % of their output."
         )
     blocks.append(("p", legend))
+    unstressed = [
+        f"{r['title']}{' (its best same-size coalition)' if key.startswith('best_') else ''}: "
+        + _note(r, key)
+        for r in table.to_dict("records")
+        for key in ("protected_output_note", "best_protected_output_note")
+        if _note(r, key)
+    ]
+    if stress and unstressed:
+        blocks.append(("h2", "Output protected: not computed"))
+        blocks.append(("ul", unstressed))
     missing = [s for s in specs if getattr(s, "not_modelled", ())]
     if missing:
         blocks.append(("h2", "Members not modelled"))

@@ -1,4 +1,5 @@
-"""Solver wrapper: one ``solve`` entry over HiGHS (highspy), scipy and PuLP, plus diagnosis.
+"""Solver wrapper: one ``solve`` entry over HiGHS (highspy), scipy and PuLP, plus diagnosis and
+:func:`solve_mckp` (multiple-choice knapsack by Lagrangian decomposition, ``mckp.py``).
 
 Knows nothing of trade: it reads a :class:`formulations.program.Program` and returns a
 :class:`SolveResult` keyed by the program's block and family labels.
@@ -7,6 +8,13 @@ Knows nothing of trade: it reads a :class:`formulations.program.Program` and ret
 from planner.solver.api import BACKENDS, SolverSession, available_backends, solve
 from planner.solver.decompose import BlockStructure, block_structure, solve_decomposed
 from planner.solver.diagnosis import Diagnosis, diagnose
+from planner.solver.mckp import (
+    MCKPError,
+    MCKPInfeasibleError,
+    MCKPResult,
+    lagrangian_dual,
+    solve_mckp,
+)
 from planner.solver.options import SolveOptions, SolverOptionError
 from planner.solver.result import (
     InaccurateSolutionWarning,
@@ -22,6 +30,9 @@ __all__ = [
     "BlockStructure",
     "Diagnosis",
     "InaccurateSolutionWarning",
+    "MCKPError",
+    "MCKPInfeasibleError",
+    "MCKPResult",
     "SolveError",
     "SolveOptions",
     "SolveResult",
@@ -33,6 +44,8 @@ __all__ = [
     "available_backends",
     "block_structure",
     "diagnose",
+    "lagrangian_dual",
     "solve",
     "solve_decomposed",
+    "solve_mckp",
 ]

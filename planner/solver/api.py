@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.program import Program, constant_rows_fail
-from planner.solver import highs, pulp_backend, scipy_backend
+from planner.solver import highs, pulp_backend, race, scipy_backend
 from planner.solver.arrays import ProgramArrays
 from planner.solver.numerics import numerics_text, objective_scale, program_numerics
 from planner.solver.options import SolveOptions
@@ -44,6 +44,7 @@ BACKENDS: dict[str, ModuleType] = {
     "highs": highs,
     "scipy": scipy_backend,
     "pulp": pulp_backend,
+    "auto": race,
 }
 
 
@@ -138,9 +139,10 @@ def solve(
     ----------
     program : formulations.program.Program
         The built program (users may have added families to it).
-    backend : {"highs", "scipy", "pulp"}
+    backend : {"highs", "scipy", "pulp", "auto"}
         ``highs`` passes the matrix to highspy; ``scipy`` uses scipy.optimize; ``pulp`` runs
-        the PuLP solver named in ``options.pulp_solver``.
+        the PuLP solver named in ``options.pulp_solver``; ``auto`` races HiGHS and CBC on a
+        MILP that HiGHS has not solved within a second (:mod:`planner.solver.race`).
     options : SolveOptions, optional
         Time limit, MIP gap, threads, seed, log ... (defaults: :class:`SolveOptions`).
     start : WarmStart, optional
@@ -209,7 +211,12 @@ def solve(
         )
         outcome = _unscale(outcome, scale)
     else:
-        warm = start if start is not None and start.backend == backend == "highs" else None
+        in_memory = ("highs", "auto")  # HiGHS takes the start (auto: its HiGHS racer)
+        warm = (
+            start
+            if start is not None and backend in in_memory and start.backend in in_memory
+            else None
+        )
         state = session.state(backend, mod) if session is not None else None
         kwargs: dict[str, object] = {}
         if warm is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -77,6 +78,23 @@ class ProgramArrays:
 
     def objective_value(self, x: np.ndarray) -> float:
         return float(self.c @ x + self.constant)
+
+    def max_relative_violation(self, x: np.ndarray) -> float:
+        """The worst violation of a row, bound or integrality at ``x``, relative to ``1 + |rhs|``
+        (or ``1 + |bound|``), as :meth:`formulations.program.Program.violations` measures it."""
+        x = np.asarray(x, dtype=float)
+        if len(x) != self.n_cols or not np.isfinite(x).all():
+            return math.inf
+        act = self.a @ x
+        lo, up = self.row_bounds()
+        rows = np.maximum(np.maximum(lo - act, act - up), 0.0) / (1.0 + np.abs(self.rhs))
+        bound = np.where(
+            x < self.col_lower, self.col_lower, np.where(x > self.col_upper, self.col_upper, 0.0)
+        )
+        cols = np.maximum(np.maximum(self.col_lower - x, x - self.col_upper), 0.0)
+        cols = cols / (1.0 + np.abs(bound))
+        ints = np.where(self.integrality.astype(bool), np.abs(x - np.round(x)), 0.0)
+        return float(max(rows.max(initial=0.0), cols.max(initial=0.0), ints.max(initial=0.0)))
 
 
 def elastic_slacks(rows: np.ndarray, sense_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -284,20 +284,44 @@ def _empty_outcome(h, arrays: ProgramArrays, options: SolveOptions) -> BackendOu
     )
 
 
+@contextlib.contextmanager
+def _cancellable(h, cancel: threading.Event | None, is_mip: bool) -> Iterator[None]:
+    """Stop the run at HiGHS's next interrupt callback once ``cancel`` is set (another solver
+    of :mod:`planner.solver.race` finished first)."""
+    if cancel is None:
+        yield
+        return
+
+    def check(event) -> None:
+        if cancel.is_set():
+            event.interrupt()
+
+    events = [h.cbMipInterrupt] if is_mip else [h.cbSimplexInterrupt, h.cbIpmInterrupt]
+    for event in events:
+        event.subscribe(check)
+    try:
+        yield
+    finally:
+        for event in events:
+            event.unsubscribe(check)
+
+
 def solve(
     arrays: ProgramArrays,
     options: SolveOptions,
     presolve: bool = True,
     start: WarmStart | None = None,
     session: HighsSession | None = None,
+    cancel: threading.Event | None = None,
 ) -> BackendOutcome:
     """Solve ``arrays`` with HiGHS and map its status and solution.
 
     ``start``: a MILP gets ``start.x`` as its first incumbent (HiGHS checks it); an LP starts
     its simplex from ``start.basis`` (a basis of the same program with other bounds).
     ``session``: keep the loaded model for the next call (:class:`HighsSession`).
+    ``cancel``: stop at the next callback once the event is set (no session then).
     """
-    if session is not None and presolve:
+    if session is not None and presolve and cancel is None:
         return session.solve(arrays, options, start)
     hs = import_highspy()
     h = new_highs(hs, quiet=not options.verbose)
@@ -310,7 +334,7 @@ def solve(
         if start is not None:
             _warm(hs, h, arrays, start)
         _match_scheduler(hs, options.threads)
-        with _progress(h, options.progress, arrays.is_mip):
+        with _progress(h, options.progress, arrays.is_mip), _cancellable(h, cancel, arrays.is_mip):
             h.run()
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
         _set(h, "log_file", "")
