@@ -241,18 +241,7 @@ def write_run(d, net: Network, links: pd.DataFrame | None = None) -> None:
 
 
 def test_run_directory_plan_protects_and_writes(net, tmp_path):
-    links = links_of(net)
-    extra = pd.DataFrame(
-        {
-            "importer": ["USA"],
-            "exporter": ["DEU"],
-            "sector": ["a"],
-            "baseline": [0.0],
-            "optimized": [15.0],
-        }
-    )
-    links.loc[(links["exporter"] == "CHN") & (links["importer"] == "USA"), "optimized"] = 5.0
-    write_run(tmp_path / "run", net, pd.concat([links, extra], ignore_index=True))
+    _tiered_run(net, tmp_path / "run")
     r = stress_test(
         net,
         StressSpec(targets="coalition", sectors="tiered", rerouting=0.0, technology="leontief"),
@@ -384,7 +373,7 @@ def test_gallery_stress_cell_says_why_a_plan_without_tiers_has_no_figure(net, tm
     cell = _stress(tmp_path / "run", net)
     assert "no restricted or incentivized sector" in cell["protected_output_note"]
     assert np.isnan(cell["protected_output"])
-    tiered = _stress(_tiered_run(net, tmp_path), net)
+    tiered = _stress(_tiered_run(net, tmp_path / "tiered"), net)
     assert tiered["protected_output_note"] == "" and tiered["protected_output"] > 0
     row = {c: np.nan for c in COLUMNS}
     row.update(
@@ -407,8 +396,9 @@ def test_gallery_stress_cell_says_why_a_plan_without_tiers_has_no_figure(net, tm
     assert "Output protected: not computed" in md and "Toy: sectors 'tiered'" in md
 
 
-def _tiered_run(net: Network, tmp_path) -> object:
-    """A run directory whose plan tiers sector a (the USA buys 15 of a from DEU)."""
+def _tiered_run(net: Network, directory) -> object:
+    """A run directory whose plan tiers sector a: the USA buys 15 of its 20 of a from DEU
+    instead of CHN."""
     links = links_of(net)
     extra = pd.DataFrame(
         {
@@ -420,5 +410,5 @@ def _tiered_run(net: Network, tmp_path) -> object:
         }
     )
     links.loc[(links["exporter"] == "CHN") & (links["importer"] == "USA"), "optimized"] = 5.0
-    write_run(tmp_path / "tiered", net, pd.concat([links, extra], ignore_index=True))
-    return tmp_path / "tiered"
+    write_run(directory, net, pd.concat([links, extra], ignore_index=True))
+    return directory
