@@ -7,6 +7,7 @@ real CBC process."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import ClassVar
 
 import numpy as np
@@ -90,6 +91,18 @@ def test_a_cbc_point_that_breaks_a_row_loses_to_highs(fake_cbc, monkeypatch):
     HiGHS's optimum is returned. Checked: accepting CBC's point unchecked returns 12."""
     monkeypatch.setattr(race_mod, "HEAD_START", 0.0)
     fake_cbc.outcome = _cbc_outcome(np.array([1.0, 1.0, 1.0]))
+    real = race_mod.highs.solve
+
+    def highs_after_cbc(arrays, options, start=None, cancel=None):
+        # HiGHS solves this knapsack in milliseconds: hold it until CBC has started, so
+        # that CBC's answer is in before HiGHS's
+        deadline = time.monotonic() + 10
+        while not fake_cbc.started and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.2)
+        return real(arrays, options, start=start, cancel=cancel)
+
+    monkeypatch.setattr(race_mod.highs, "solve", highs_after_cbc)
     res = solve(knapsack(), "auto", SolveOptions(threads=2))
     assert res.objective == pytest.approx(OPTIMUM) and res.solver_name == "HiGHS"
     assert "point rejected" in _race_line(res)
@@ -133,7 +146,6 @@ def test_the_cbc_process_solves_and_can_be_killed():
 
     Checked: a wrong module name in the command makes the first poll an ERROR (code 1) and
     fails the first assertion."""
-    import time
 
     arrays = ProgramArrays.from_program(knapsack())
     proc = race_mod.CbcProcess(arrays, SolveOptions(time_limit=60, threads=1))

@@ -277,4 +277,4 @@ def _said(leg: _Leg, arrays: ProgramArrays, tol: float) -> str:
 
 
 def _noted(outcome: BackendOutcome, line: str) -> BackendOutcome:
-    return replace(outcome, log=f"{line}\n{outcome.log}", solver_status=outcome.solver_status)
+    return replace(outcome, log=f"{line}\n{outcome.log}")
