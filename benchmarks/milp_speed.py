@@ -19,6 +19,12 @@ seconds beside the wall ones, repeat with ``--repeat``):
 * ``frontier_executors``: that frontier with the reuse executor as shipped (2 chains), in one
   chain, in one chain with HiGHS's restarts on, and with the ``local`` executor (2 worker
   processes), against one joint solve;
+* ``engines``: every shipped scenario (and the model's defaults) with HiGHS, CBC (PuLP) and
+  ``branch_bound`` (planner.solver.branch_bound), 2 threads, side by side: the evidence for
+  the default backend;
+* ``frontier_engines``: the 11-point joint-MILP frontier on the defaults with HiGHS (2
+  chains, the executor's default), with ``branch_bound`` in one chain and in 2 chains, each
+  against one joint solve of the same backend and of HiGHS, the costs of every point;
 * ``acceptance``: the D-TEP core solve step with its shipped backend (including the duals),
   ``planner run scenarios/default.toml`` end to end, and an 11-point joint-MILP frontier on the
   defaults against one joint solve.
@@ -64,6 +70,8 @@ SECTIONS = (
     "frontier_heuristics",
     "auto",
     "frontier_executors",
+    "engines",
+    "frontier_engines",
 )
 
 
@@ -411,6 +419,96 @@ def section_frontier_executors(args) -> list[dict]:
             print(
                 f"frontier, {what}: {wall:.1f} s vs one joint {one['wall_seconds']:.2f} s "
                 f"({wall / one['wall_seconds']:.1f}x), max gap {max(rows[-1]['gaps']):.2g}",
+                flush=True,
+            )
+    return rows
+
+
+ENGINES = ("highs", "pulp", "branch_bound")
+
+
+def section_engines(args) -> list[dict]:
+    """Every shipped scenario and the model's defaults with each of :data:`ENGINES`, the
+    scenario's limits and 2 threads, no raw options (each backend on its own defaults)."""
+    rows = []
+    cases = [
+        (p.name, load_scenario(p), p.parent) for p in sorted((ROOT / "scenarios").glob("*.toml"))
+    ]
+    cases.append(("defaults (MODEL.md)", Scenario(name="defaults"), None))
+    for name, sc, where in cases:
+        ds = load_scenario_dataset(sc, where) if where is not None else load_scenario_dataset(sc)
+        program = build_model(ds, sc).program
+        base = replace(sc, solver=replace(sc.solver, options={}))
+        for backend in ENGINES:
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            res = solve(program, backend, options_of(base, args.time_limit, 2))
+            wall = time.perf_counter() - t0
+            row = {
+                "scenario": name,
+                "backend": backend,
+                "shipped": backend == sc.solver.backend,
+                "status": res.status.value,
+                "objective": res.objective,
+                "gap": res.gap,
+                "max_violation": res.max_violation,
+                "solve_seconds": res.timings["solve"],
+                "duals_seconds": res.timings["duals"],
+                "wall_seconds": wall,
+                "cpu_seconds": cpu_seconds() - c0,
+                "summary": res.solver_status,
+            }
+            rows.append(row)
+            print(
+                f"{name:<28} {backend:<13} {row['status']:<20} obj {row['objective']:.10g}  "
+                f"gap {row['gap']:.2g}  wall {wall:6.1f} s  {row['summary']}",
+                flush=True,
+            )
+    return rows
+
+
+def section_frontier_engines(args) -> list[dict]:
+    """The 11-point frontier on the defaults with HiGHS in 2 chains and ``branch_bound`` in 1
+    and 2 chains, against one joint solve with HiGHS and with ``branch_bound``."""
+    from planner.frontiers import frontier
+
+    defaults = Scenario(name="defaults")
+    dds = load_scenario_dataset(defaults)
+    rows = []
+    for rep in range(args.repeat):
+        opts = options_of(defaults, args.time_limit, None)
+        one = {
+            b: timed_solve(build_model(dds, defaults).program, b, opts)["wall_seconds"]
+            for b in ("highs", "branch_bound")
+        }
+        variants = [
+            ("highs, 2 chains", "highs", 2),
+            ("branch_bound, 1 chain", "branch_bound", 1),
+            ("branch_bound, 2 chains", "branch_bound", 2),
+        ]
+        for what, backend, workers in variants:
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            table = frontier(dds, defaults, backend, opts, points=11, workers=workers)
+            wall = time.perf_counter() - t0
+            rows.append(
+                {
+                    "what": what,
+                    "repeat": rep,
+                    "one_joint_highs_seconds": one["highs"],
+                    "one_joint_branch_bound_seconds": one["branch_bound"],
+                    "frontier_wall_seconds": wall,
+                    "ratio_to_highs_joint": wall / one["highs"],
+                    "ratio_to_same_backend_joint": wall / one[backend],
+                    "cpu_seconds": cpu_seconds() - c0,
+                    "statuses": list(table["status"]),
+                    "gaps": [float(x) for x in table["gap"]],
+                    "point_seconds": [float(x) for x in table["solve_seconds"]],
+                    "total_cost": [float(x) for x in table["total_cost"]],
+                }
+            )
+            print(
+                f"frontier, {what}: {wall:.1f} s; one joint HiGHS {one['highs']:.2f} s "
+                f"({wall / one['highs']:.1f}x), one joint {backend} {one[backend]:.2f} s "
+                f"({wall / one[backend]:.1f}x); max gap {max(rows[-1]['gaps']):.2g}",
                 flush=True,
             )
     return rows

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         row, res = record("fixed order", backend, fixed, opts)
         rows.append(row)
         start = None
-        if backend == "highs" and res.status.has_solution:
+        if backend in ("highs", "branch_bound") and res.status.has_solution:
             start = WarmStart(x=res.x, backend="highs")
         rows.append(record("free order", backend, free, opts, start)[0])
     RESULTS.mkdir(exist_ok=True)

@@ -194,7 +194,7 @@ def _copy_blocks(base: Program, new: Program, copies: pd.Index, shared: set[str]
         local = np.arange(b.size, dtype=_I)
         if b.name in shared:
             blk = new.add_variables(
-                b.name, b.labels, b.lower, b.upper, b.kind, b.description, b.unit
+                b.name, b.labels, b.lower, b.upper, b.kind, b.description, b.unit, b.priority
             )
             col_map[:, b.columns] = blk.offset + local[None, :]
             continue
@@ -206,6 +206,7 @@ def _copy_blocks(base: Program, new: Program, copies: pd.Index, shared: set[str]
             b.kind,
             b.description,
             b.unit,
+            b.priority,
         )
         col_map[:, b.columns] = blk.offset + (np.arange(k, dtype=_I)[:, None] * b.size) + local
     return col_map

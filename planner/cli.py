@@ -571,6 +571,8 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``planner`` command."""
+    from planner.scenario import BACKEND_CHOICES
+
     parser = argparse.ArgumentParser(
         prog="planner",
         description="Plan coalitions, sector tiers and sourcing shifts that cut dependency on "
@@ -606,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     def solver_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--backend",
-            choices=["highs", "scipy", "pulp", "auto"],
+            choices=BACKEND_CHOICES,
             help="override [solver] backend",
         )
         p.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
@@ -762,9 +764,7 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--workers", type=int, default=2, help="blocs solved at a time")
     ga.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     ga.add_argument("--no-stress", action="store_true", help="skip the protected-output columns")
-    ga.add_argument(
-        "--backend", choices=["highs", "scipy", "pulp", "auto"], help="override [solver] backend"
-    )
+    ga.add_argument("--backend", choices=BACKEND_CHOICES, help="override [solver] backend")
     ga.add_argument("--time-limit", type=float, help="override [solver] time_limit (seconds)")
     progress_flags(ga)
     ga.set_defaults(func=_cmd_gallery)

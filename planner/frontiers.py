@@ -62,7 +62,7 @@ FRONTIER_COLUMNS = (
 def frontier(
     dataset: Dataset,
     scenario: Scenario,
-    backend: str = "highs",
+    backend: str = "branch_bound",
     options: SolveOptions | None = None,
     points: int | None = None,
     warm_start: bool = True,
@@ -78,7 +78,8 @@ def frontier(
     dataset, scenario
         As for :func:`formulations.problems.build_model`.
     backend : str
-        Solver backend.
+        Solver backend (default the scenario's default, ``branch_bound``: its session keeps
+        the relaxation loaded and the earlier points' plans from point to point).
     options : SolveOptions, optional
         Solver options for every point; with HiGHS, :data:`FRONTIER_HIGHS_OPTIONS` fill the
         raw options that ``options.solver_options`` does not set (executor ``"reuse"``).
@@ -207,9 +208,10 @@ def _solve_chain(
 
 
 def _chain_task(item: tuple) -> list[tuple[float, SolveResult, float]]:
-    """One chain in a worker process: the model arrives pickled with the program."""
+    """One chain in a worker process: the model arrives pickled with the program; the chain
+    keeps its own solver session (``branch_bound`` keeps its relaxation loaded)."""
     model, order, backend, options, start = item
-    return _solve_chain(model, order, backend, options, start, None)
+    return _solve_chain(model, order, backend, options, start, SolverSession())
 
 
 def _solve_chains(

@@ -161,7 +161,9 @@ class ObjectiveConfig:
 class SolverConfig:
     """``[solver]``: the backend, its limits and options (solver settings, not model ones)."""
 
-    backend: str = "highs"
+    # the planner's branch and bound over HiGHS LPs (an LP goes to HiGHS): the fastest on every
+    # shipped scenario, the same optima (benchmarks/milp_speed.py --sections engines)
+    backend: str = "branch_bound"
     pulp_solver: str = "PULP_CBC_CMD"
     time_limit: float = 600.0
     mip_gap: float = 1e-4
@@ -295,11 +297,14 @@ _RANGES: dict[str, tuple[float, float]] = {
     "robustness.k": (0, math.inf),
     "robustness.weight": (0.0, math.inf),
 }
+#: the solver backends a scenario (and the CLI's ``--backend``) may name: the keys of
+#: planner.solver.BACKENDS, which this layer does not import (tests/test_house.py ties them)
+BACKEND_CHOICES = ("highs", "scipy", "pulp", "auto", "branch_bound")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "parameters.capacity_basis": ("exports", "output"),
     "parameters.exposure": ("auto", "direct", "first_order", "look_through"),
     "objective.kind": ("dependency", "minimax", "cost", "frontier"),
-    "solver.backend": ("highs", "scipy", "pulp", "auto"),
+    "solver.backend": BACKEND_CHOICES,
     "pathway.tiers": ("monotone", "fixed"),
     "robustness.mode": ("worst_case", "expected", "cvar"),
     "robustness.method": ("auto", "extensive", "decomposition"),

@@ -21,6 +21,7 @@ _CASES = [
     ("pulp", {"pulp_solver": "PULP_CBC_CMD"}),
     ("pulp", {"pulp_solver": "HiGHS"}),
     ("auto", {}),  # HiGHS alone on these small programs (planner.solver.race)
+    ("branch_bound", {}),  # planner.solver.branch_bound (LPs: HiGHS)
 ]
 
 

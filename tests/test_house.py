@@ -291,6 +291,13 @@ def test_scenario_tier_words_are_the_model_set():
     assert TIER_CHOICES == TIERS
 
 
+def test_scenario_backend_words_are_the_solver_backends():
+    from planner.scenario import BACKEND_CHOICES
+    from planner.solver import BACKENDS
+
+    assert set(BACKEND_CHOICES) == set(BACKENDS)
+
+
 def test_scenario_overrides_are_checked_once_and_name_the_key(tmp_path):
     from planner.scenario import Scenario, ScenarioError, load_scenario
 

@@ -369,6 +369,7 @@ def test_sigkill_mid_solve_leaves_nothing_complete_and_a_rerun_succeeds(tmp_path
     that break is caught by test_sigkill_mid_write_leaves_only_a_partial_that_the_rerun_removes."""
     out = tmp_path / "run"
     args = ("run", str(ROOT / "scenarios" / "default.toml"), "--out", str(out), "--no-plots")
+    args += ("--backend", "pulp")  # CBC in its own process (the scenario's default is faster)
     p = _cli(*args, cwd=tmp_path)
     assert p.stderr is not None
     # wait until the solver is at work: CBC's own child process exists (no sleep, no
@@ -552,16 +553,22 @@ def test_run_reports_coefficient_ranges(tmp_path, data_dir):
 
 @pytest.fixture
 def sloppy_highs(monkeypatch):
-    """HiGHS whose point is moved by 0.01: a violation the solve wrapper must catch."""
+    """HiGHS whose point is moved by 0.01: a violation the solve wrapper must catch (also
+    through a kept model, which is how branch_bound, the scenarios' default, solves an LP)."""
     from planner.solver import highs
 
-    original = highs.solve
+    original, kept = highs.solve, highs.HighsSession.solve
 
     def sloppy(arrays, options, **kwargs):  # kwargs: start=, session= as the wrapper passes
         out = original(arrays, options, **kwargs)
         return replace(out, x=None if out.x is None else out.x + 0.01)
 
+    def sloppy_kept(self, arrays, options, start=None):
+        out = kept(self, arrays, options, start)
+        return replace(out, x=None if out.x is None else out.x + 0.01)
+
     monkeypatch.setattr(highs, "solve", sloppy)
+    monkeypatch.setattr(highs.HighsSession, "solve", sloppy_kept)
 
 
 def test_violations_warn_and_fail_in_strict_mode(sloppy_highs):
@@ -608,7 +615,7 @@ def test_wide_coefficients_are_flagged(tmp_path, data_dir, capsys, monkeypatch):
 @pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.5, 1.5, 3.0, 5.0, 8.0, 11.0, 14.0, 17.0])
 def test_sigkill_at_any_moment(tmp_path, delay):
-    """SIGKILL of the D-TEP core run (CBC) after ``delay`` seconds from the start: either
+    """SIGKILL of the D-TEP core run after ``delay`` seconds from the start: either
     the run finished (complete, verifies) or nothing that passes as a run exists; the rerun
     always succeeds (``pytest -m slow``)."""
     out = tmp_path / "run"

@@ -19,7 +19,7 @@ def test_defaults_follow_the_contract():
         "points": 11,
         "cost_tiebreak": 1e-6,
     }
-    assert d["solver"]["backend"] == "highs" and d["solver"]["mip_gap"] == 1e-4
+    assert d["solver"]["backend"] == "branch_bound" and d["solver"]["mip_gap"] == 1e-4
     assert Scenario.from_dict(d).to_dict() == d  # resolved scenario round-trips
 
 

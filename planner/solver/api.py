@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.program import Program, constant_rows_fail
-from planner.solver import highs, pulp_backend, race, scipy_backend
+from planner.solver import branch_bound, highs, pulp_backend, race, scipy_backend
 from planner.solver.arrays import ProgramArrays
 from planner.solver.numerics import numerics_text, objective_scale, program_numerics
 from planner.solver.options import SolveOptions
@@ -45,6 +45,7 @@ BACKENDS: dict[str, ModuleType] = {
     "scipy": scipy_backend,
     "pulp": pulp_backend,
     "auto": race,
+    "branch_bound": branch_bound,
 }
 
 
@@ -139,19 +140,23 @@ def solve(
     ----------
     program : formulations.program.Program
         The built program (users may have added families to it).
-    backend : {"highs", "scipy", "pulp", "auto"}
+    backend : {"highs", "scipy", "pulp", "auto", "branch_bound"}
         ``highs`` passes the matrix to highspy; ``scipy`` uses scipy.optimize; ``pulp`` runs
         the PuLP solver named in ``options.pulp_solver``; ``auto`` races HiGHS and CBC on a
-        MILP that HiGHS has not solved within a second (:mod:`planner.solver.race`).
+        MILP that HiGHS has not solved within a second (:mod:`planner.solver.race`);
+        ``branch_bound`` searches a MILP over one loaded HiGHS LP relaxation, tiers before
+        membership (:mod:`planner.solver.branch_bound`; an LP goes to HiGHS).
     options : SolveOptions, optional
         Time limit, MIP gap, threads, seed, log ... (defaults: :class:`SolveOptions`).
     start : WarmStart, optional
         From an earlier result of the same program (``result.warm_start()``), re-solved with
         other right-hand sides: HiGHS takes its point as a MILP incumbent or its basis as the
-        LP's starting basis. Other backends solve from scratch.
+        LP's starting basis; ``branch_bound`` tries its point's integer part as a plan.
+        Other backends solve from scratch.
     session : SolverSession, optional
         Keep the backend's model loaded for the next solve of this program
-        (:class:`SolverSession`); with HiGHS an LP re-solve then hot-starts in place.
+        (:class:`SolverSession`); with HiGHS an LP re-solve then hot-starts in place;
+        ``branch_bound`` keeps its relaxation, root basis and earlier solutions.
 
     Returns
     -------
@@ -211,7 +216,8 @@ def solve(
         )
         outcome = _unscale(outcome, scale)
     else:
-        in_memory = ("highs", "auto")  # HiGHS takes the start (auto: its HiGHS racer)
+        # HiGHS takes the start (auto: its HiGHS racer; branch_bound: as a plan)
+        in_memory = ("highs", "auto", "branch_bound")
         warm = (
             start
             if start is not None and backend in in_memory and start.backend in in_memory

@@ -18,7 +18,8 @@ class ProgramArrays:
     """A program as arrays: ``sense c·x + constant`` s.t. rows and bounds.
 
     Rows carry a sense code (-1 ``<=``, 0 ``==``, +1 ``>=``) and a right-hand side, and
-    equivalently the activity bounds ``row_lower <= A x <= row_upper``.
+    equivalently the activity bounds ``row_lower <= A x <= row_upper``. ``priority`` holds
+    each column's branching priority (higher first; None: all equal).
     """
 
     name: str
@@ -31,6 +32,7 @@ class ProgramArrays:
     col_lower: np.ndarray
     col_upper: np.ndarray
     integrality: np.ndarray
+    priority: np.ndarray | None = None
 
     @classmethod
     def from_program(cls, program: Program) -> ProgramArrays:
@@ -47,6 +49,7 @@ class ProgramArrays:
             col_lower=lo,
             col_upper=up,
             integrality=program.integrality(),
+            priority=program.branch_priority(),
         )
 
     @property

@@ -118,6 +118,15 @@ def _set(h, name: str, value: object) -> None:
         raise ValueError(f"HiGHS rejected option {name}={value!r}")
 
 
+def set_time_limit(h, seconds: float | None) -> None:
+    """Give the next ``h.run()`` at most ``seconds`` (None: no limit). HiGHS compares its
+    ``time_limit`` with a run clock that adds up every run of the object since it was made
+    (``Highs::clear`` zeroes it), so a model kept loaded gets the clock's reading plus
+    ``seconds``."""
+    limit = math.inf if seconds is None else float(h.getRunTime()) + max(float(seconds), 0.0)
+    _set(h, "time_limit", limit)
+
+
 def _configure(h, options: SolveOptions, is_mip: bool, presolve: bool, log_path: Path) -> None:
     _set(h, "output_flag", True)
     _set(h, "log_to_console", bool(options.verbose))
@@ -413,24 +422,9 @@ class HighsSession:
         """How many times the model was (re)loaded from scratch."""
 
     def _same_model(self, arrays: ProgramArrays, options: SolveOptions) -> bool:
-        old = self._arrays
-        if old is None or self._h is None or arrays.is_mip or options != self._options:
+        if self._h is None or arrays.is_mip or options != self._options:
             return False
-        a, b = old.a, arrays.a
-        return (
-            a.shape == b.shape
-            and old.maximize == arrays.maximize
-            and np.array_equal(old.integrality, arrays.integrality)
-            and a.nnz == b.nnz
-            and (
-                a is b
-                or (
-                    np.array_equal(a.indptr, b.indptr)
-                    and np.array_equal(a.indices, b.indices)
-                    and np.array_equal(a.data, b.data)
-                )
-            )
-        )
+        return same_matrix(self._arrays, arrays)
 
     def solve(
         self, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None = None
@@ -452,6 +446,7 @@ class HighsSession:
             log_path = Path(tmp) / "highs.log"
             _set(h, "log_file", str(log_path))
             _match_scheduler(hs, self._options.threads if self._options else None)
+            set_time_limit(h, self._options.time_limit if self._options else None)
             with _progress(h, reporter, arrays.is_mip):
                 h.run()
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
@@ -480,26 +475,51 @@ class HighsSession:
     def _update_and_run(
         self, hs, arrays: ProgramArrays, reporter: Reporter | None
     ) -> BackendOutcome:
-        h, old = self._h, self._arrays
-        assert old is not None
-        lo, up = arrays.row_bounds()
-        old_lo, old_up = old.row_bounds()
-        rows = np.flatnonzero((lo != old_lo) | (up != old_up))
-        if len(rows):
-            h.changeRowsBounds(len(rows), rows.astype(np.int32), lo[rows], up[rows])
-        cols = np.flatnonzero(
-            (arrays.col_lower != old.col_lower) | (arrays.col_upper != old.col_upper)
-        )
-        if len(cols):
-            h.changeColsBounds(
-                len(cols), cols.astype(np.int32), arrays.col_lower[cols], arrays.col_upper[cols]
-            )
-        cols = np.flatnonzero(arrays.c != old.c)
-        if len(cols):
-            h.changeColsCost(len(cols), cols.astype(np.int32), arrays.c[cols])
-        if arrays.constant != old.constant:
-            h.changeObjectiveOffset(float(arrays.constant))
+        assert self._arrays is not None
+        push_changes(self._h, self._arrays, arrays)
         return self._run(hs, arrays, reporter)
+
+
+def same_matrix(old: ProgramArrays | None, new: ProgramArrays) -> bool:
+    """True when ``new`` has the matrix, integrality and sense of ``old``: a model loaded
+    from ``old`` becomes ``new`` by :func:`push_changes`."""
+    if old is None:
+        return False
+    a, b = old.a, new.a
+    return (
+        a.shape == b.shape
+        and old.maximize == new.maximize
+        and np.array_equal(old.integrality, new.integrality)
+        and a.nnz == b.nnz
+        and (
+            a is b
+            or (
+                np.array_equal(a.indptr, b.indptr)
+                and np.array_equal(a.indices, b.indices)
+                and np.array_equal(a.data, b.data)
+            )
+        )
+    )
+
+
+def push_changes(h, old: ProgramArrays, new: ProgramArrays) -> None:
+    """Make the model loaded in ``h`` from ``old`` that of ``new`` (same matrix): push only
+    the row bounds, column bounds, costs and offset that differ."""
+    lo, up = new.row_bounds()
+    old_lo, old_up = old.row_bounds()
+    rows = np.flatnonzero((lo != old_lo) | (up != old_up))
+    if len(rows):
+        h.changeRowsBounds(len(rows), rows.astype(np.int32), lo[rows], up[rows])
+    cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
+    if len(cols):
+        h.changeColsBounds(
+            len(cols), cols.astype(np.int32), new.col_lower[cols], new.col_upper[cols]
+        )
+    cols = np.flatnonzero(new.c != old.c)
+    if len(cols):
+        h.changeColsCost(len(cols), cols.astype(np.int32), new.c[cols])
+    if new.constant != old.constant:
+        h.changeObjectiveOffset(float(new.constant))
 
 
 def _warm(hs, h, arrays: ProgramArrays, start: WarmStart) -> None:

@@ -1,0 +1,549 @@
+"""Backend ``branch_bound``: a branch and bound over one loaded HiGHS LP relaxation.
+
+Made for MILPs like the coalition model: tens of binaries (tiers, membership) over tens of
+thousands of continuous flows, with a relaxation whose root gap is a fraction of a percent.
+HiGHS's own MILP solver spends most of such a solve outside the search: it computes an
+analytic centre of the whole LP by interior point at every solve (3.2 s of a 4.5 s
+frontier point on the model's defaults, HiGHS 1.16, which always does it) and loads and
+presolves the model afresh each time. Here the relaxation stays loaded in one HiGHS object;
+every node is a dual simplex re-solve from its parent's basis (milliseconds); a
+:class:`BranchBoundSession` keeps the model, the root basis and the plans of earlier solves
+from one solve to the next (a frontier's points).
+
+The search, on the relaxation with every integer column continuous:
+
+1. the root LP; an infeasible root is an infeasible MILP;
+2. candidate plans, each the LP with the integer columns fixed: the start's point, the
+   session's earlier solutions (up to :data:`POOL_SIZE`), the root rounded up and rounded to
+   the nearest integer; the best feasible one is the first incumbent;
+3. best first (ties: the deeper node), branching on the most fractional integer column of the
+   highest branching priority present (:attr:`ProgramArrays.priority
+   <planner.solver.arrays.ProgramArrays>`, from the formulation: tiers before membership); a
+   node whose columns of the top priority are all integral also tries its lower columns
+   rounded up as a plan (each plan once);
+4. the search stops when the lowest open bound is within ``options.mip_gap`` of the
+   incumbent (relative, HiGHS's definition, or :data:`ABS_GAP` absolute): OPTIMAL with that
+   bound and gap. At the time limit it stops with the incumbent (or none) and its bound.
+
+After :data:`NODE_LIMIT` nodes, or when a node LP ends other than optimal or infeasible (an
+unbounded relaxation, a numerical failure), the MILP goes to HiGHS's own solver with the
+incumbent as its start and the time left; the log says so. An LP goes straight to HiGHS.
+Raw ``solver_options`` are HiGHS options, set for every LP (and the hand-over MILP).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from planner.solver import highs
+from planner.solver.arrays import ProgramArrays
+from planner.solver.options import SolveOptions
+from planner.solver.progress import ProgressUpdate, relative_gap, send
+from planner.solver.result import BackendOutcome, Status, WarmStart
+
+NAME = "branch_bound"
+PACKAGE = "highspy"  # what to install for this backend
+
+#: nodes after which the MILP is handed to HiGHS's own solver
+NODE_LIMIT = 2000
+#: earlier solutions a session keeps as candidate plans (each costs an LP per solve)
+POOL_SIZE = 2
+#: columns strong-branched at most per node (only those no branching has measured yet)
+STRONG_CANDIDATES = 8
+#: a column within this of an integer counts as integral
+INT_TOL = 1e-6
+#: absolute gap at which the search stops (HiGHS's ``mip_abs_gap`` default)
+ABS_GAP = 1e-6
+#: seconds between two progress reports
+REPORT_INTERVAL = 0.5
+
+SOLVER_NAME = "planner branch and bound (HiGHS LPs)"
+
+
+def available() -> bool:
+    """True when highspy imports."""
+    return highs.available()
+
+
+@dataclass(order=True)
+class _Node:
+    bound: float
+    depth: int  # negated: deeper first among equal bounds
+    seq: int
+    lower: np.ndarray = field(compare=False)
+    upper: np.ndarray = field(compare=False)
+    basis: object = field(compare=False)
+    var: int = field(default=-1, compare=False)  # the branching that made it (-1: the root)
+    way: int = field(default=0, compare=False)  # 0 down, 1 up
+    step: float = field(default=1.0, compare=False)  # how far the branching moved the column
+    solved: tuple | None = field(default=None, compare=False)  # (x, basis) when strong-branched
+
+
+class _Pseudocosts:
+    """Objective change per unit of a branched column, down and up, as observed."""
+
+    def __init__(self, n: int) -> None:
+        self.sums = np.zeros((2, n))
+        self.counts = np.zeros((2, n))
+
+    def observe(self, node: _Node, value: float) -> None:
+        if node.var >= 0:
+            self.add(node.way, node.var, value - node.bound, node.step)
+
+    def add(self, way: int, var: int, gain: float, step: float) -> None:
+        if math.isfinite(gain):
+            self.sums[way, var] += max(gain, 0.0) / step
+            self.counts[way, var] += 1
+
+    def unreliable(self, candidates: np.ndarray) -> np.ndarray:
+        """The candidates not yet observed in both directions."""
+        return candidates[self.counts[:, candidates].min(axis=0) < 1]
+
+    def pick(self, candidates: np.ndarray, xi: np.ndarray) -> int:
+        """The candidate with the best product of estimated down and up gains (the most
+        fractional one before anything was observed)."""
+        f = xi[candidates] - np.floor(xi[candidates])
+        if not self.counts.any():
+            return int(candidates[np.argmax(np.minimum(f, 1 - f))])
+        seen = self.counts > 0
+        mean = np.where(seen, self.sums / np.maximum(self.counts, 1), np.nan)
+        fill = [np.nanmean(mean[w]) if seen[w].any() else 1.0 for w in (0, 1)]
+        down = np.where(seen[0, candidates], mean[0, candidates], fill[0]) * f
+        up = np.where(seen[1, candidates], mean[1, candidates], fill[1]) * (1 - f)
+        score = np.maximum(down, 1e-6) * np.maximum(up, 1e-6)
+        return int(candidates[np.argmax(score)])
+
+
+@dataclass
+class _Search:
+    """The state of one solve: incumbent, counters, log lines."""
+
+    arrays: ProgramArrays
+    options: SolveOptions
+    started: float
+    ints: np.ndarray
+    priority: np.ndarray
+    sign: float  # +1 minimise, -1 maximise: the search minimises sign * objective
+    incumbent: np.ndarray | None = None
+    upper: float = math.inf
+    nodes: int = 0
+    lps: int = 0
+    strong: int = 0  # columns strong-branched
+    tried: set = field(default_factory=set)
+    lines: list = field(default_factory=list)
+    last_report: float = 0.0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def time_left(self) -> float:
+        limit = self.options.time_limit
+        return math.inf if limit is None else limit - self.elapsed()
+
+    def closed(self, bound: float) -> bool:
+        """True when ``bound`` cannot improve the incumbent by more than the gap."""
+        if not math.isfinite(self.upper):
+            return False
+        slack = max(ABS_GAP, self.options.mip_gap * abs(self.upper))
+        return bound >= self.upper - slack
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"{self.elapsed():7.2f}s  {text}")
+
+
+class BranchBoundSession:
+    """One relaxation kept loaded in HiGHS between solves of the same program.
+
+    A later solve with the same matrix, integrality and sense (only right-hand sides, bounds
+    or costs changed) pushes the changes into the loaded model, starts its root from the
+    previous root's basis and tries the previous solutions' integer parts as plans. An LP is
+    solved by a :class:`~planner.solver.highs.HighsSession` kept alongside.
+    """
+
+    def __init__(self) -> None:
+        self._h = None
+        self._arrays: ProgramArrays | None = None
+        self._options: tuple | None = None
+        self._root_basis = None
+        self._lp_session = highs.HighsSession()
+        self.pool: list[np.ndarray] = []
+        """Integer parts of earlier solutions (newest last)."""
+        self.pseudocosts: _Pseudocosts | None = None
+        """What branchings changed, kept from solve to solve of the session."""
+        self.reloads = 0
+        """How many times the relaxation was loaded from scratch."""
+
+    # ------------------------------------------------------------------ loading
+    def _prepare(self, hs, arrays: ProgramArrays, options: SolveOptions) -> bool:
+        """Load or update the relaxation; True when it was loaded afresh."""
+        relaxed = replace(arrays, integrality=np.zeros_like(arrays.integrality))
+        if (
+            self._h is not None
+            and _loaded_options(options) == self._options
+            and highs.same_matrix(self._arrays, relaxed)
+        ):
+            if not _same_direction(self._arrays.c, relaxed.c):  # another objective:
+                self.pseudocosts = _Pseudocosts(self.pseudocosts.sums.shape[1])  # new gains
+            highs.push_changes(self._h, self._arrays, relaxed)
+            self._arrays = relaxed
+            return False
+        h = highs.new_highs(hs, quiet=True)
+        highs._set(h, "output_flag", False)
+        if options.threads is not None:
+            highs._set(h, "threads", int(options.threads))
+        highs._set(h, "random_seed", int(options.random_seed))
+        highs._set_raw(h, options.solver_options)
+        h.passModel(highs._build(hs, relaxed))
+        self._h, self._arrays, self._options = h, relaxed, _loaded_options(options)
+        self._root_basis, self.pool = None, []
+        self.pseudocosts = _Pseudocosts(int(np.count_nonzero(arrays.integrality)))
+        self.reloads += 1
+        return True
+
+    def _remember(self, plan: np.ndarray) -> None:
+        self.pool = [p for p in self.pool if not np.array_equal(p, plan)][-(POOL_SIZE - 1) :]
+        self.pool.append(plan)
+
+    # ------------------------------------------------------------------ one LP
+    def _lp(
+        self,
+        hs,
+        s: _Search,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        basis: object | None,
+        cutoff: float = math.inf,
+    ) -> tuple[str, float, np.ndarray | None]:
+        """The relaxation with the integer columns' bounds ``lower``/``upper``: ("optimal",
+        sign * objective, x), ("infeasible", inf, None), ("cutoff", ...) when the dual simplex
+        proves the objective above ``cutoff`` (HiGHS's ``objective_bound``, a minimisation's
+        own objective), ("limit", ...) or ("failed", ...)."""
+        h = self._h
+        h.changeColsBounds(len(s.ints), s.ints.astype(np.int32), lower, upper)
+        if basis is not None:
+            h.setBasis(basis)
+        left = s.time_left()
+        if left <= 0:
+            return "limit", math.inf, None
+        highs.set_time_limit(h, float(left) if math.isfinite(left) else None)
+        highs._set(h, "objective_bound", cutoff)
+        h.run()
+        s.lps += 1
+        status = h.getModelStatus()
+        m = hs.HighsModelStatus
+        if status == m.kOptimal:
+            value = s.sign * float(h.getInfo().objective_function_value)
+            return "optimal", value, np.asarray(h.getSolution().col_value, dtype=float)
+        if status == m.kInfeasible:
+            return "infeasible", math.inf, None
+        if status == m.kObjectiveBound:  # the dual simplex passed the cutoff: pruned
+            return "cutoff", math.inf, None
+        if status in highs._limit_codes(hs):
+            return "limit", math.inf, None
+        return "failed", math.inf, None
+
+    def _try_plan(self, hs, s: _Search, plan: np.ndarray, basis: object, why: str) -> str:
+        """Solve the LP with the integer columns fixed at ``plan``; keep it if it is better."""
+        lo, up = self._arrays.col_lower[s.ints], self._arrays.col_upper[s.ints]
+        plan = np.clip(np.round(plan), lo, up)
+        key = plan.tobytes()
+        if key in s.tried:
+            return "tried"
+        s.tried.add(key)
+        state, value, x = self._lp(hs, s, plan, plan, basis)
+        if state == "optimal" and value < s.upper:
+            s.upper, s.incumbent = value, x
+            s.note(f"incumbent {s.sign * value:.10g} from {why}")
+        return state
+
+    # ------------------------------------------------------------------ the search
+    def solve(
+        self, arrays: ProgramArrays, options: SolveOptions, start: WarmStart | None = None
+    ) -> BackendOutcome:
+        """Solve ``arrays`` (see the module's description)."""
+        if not arrays.is_mip:
+            return self._lp_session.solve(arrays, options, start)
+        hs = highs.import_highspy()
+        highs._match_scheduler(hs, options.threads)
+        fresh = self._prepare(hs, arrays, options)
+        ints = np.flatnonzero(arrays.integrality)
+        prio = (
+            arrays.priority[ints]
+            if arrays.priority is not None
+            else np.zeros(len(ints), dtype=np.int64)
+        )
+        s = _Search(
+            arrays,
+            options,
+            time.perf_counter(),
+            ints,
+            prio,
+            -1.0 if arrays.maximize else 1.0,
+        )
+        s.note(
+            f"{len(ints)} integer columns of {arrays.n_cols}, {arrays.n_rows} rows; "
+            f"relaxation {'loaded' if fresh else 'updated in place'}"
+        )
+        lo0, up0 = arrays.col_lower[ints], arrays.col_upper[ints]
+        highs._set(self._h, "presolve", "choose" if self._root_basis is None else "off")
+        state, root, x = self._lp(hs, s, lo0, up0, self._root_basis)
+        highs._set(self._h, "presolve", "off")
+        if state == "infeasible":
+            s.note("the LP relaxation is infeasible")
+            return self._finish(hs, s, Status.INFEASIBLE, math.inf)
+        if state == "limit":
+            return self._finish(hs, s, Status.TIME_LIMIT_NO_SOLUTION, -math.inf)
+        if state != "optimal":
+            return self._hand_over(hs, s, f"the root LP ended {state}")
+        basis = self._h.getBasis()
+        self._root_basis = basis
+        s.note(f"root bound {s.sign * root:.10g}")
+        candidates = [] if start is None or start.x is None else [("the start", start.x[ints])]
+        candidates += [("an earlier solution", p) for p in reversed(self.pool)]
+        candidates += [("the root rounded up", np.ceil(x[ints] - INT_TOL))]
+        candidates += [("the root rounded", np.round(x[ints]))]
+        for why, plan in candidates:
+            if len(plan) == len(ints):
+                self._try_plan(hs, s, plan, basis, why)
+        return self._search(hs, s, _Node(root, 0, 0, lo0, up0, basis), x)
+
+    def _search(self, hs, s: _Search, root: _Node, root_x: np.ndarray) -> BackendOutcome:
+        heap = [root]
+        top = int(s.priority.max(initial=0))
+        seq = 1
+        while heap:
+            node = heapq.heappop(heap)
+            if s.closed(node.bound):
+                heapq.heappush(heap, node)
+                break
+            if s.nodes >= NODE_LIMIT:
+                heapq.heappush(heap, node)
+                return self._hand_over(hs, s, f"{NODE_LIMIT} nodes", heap[0].bound)
+            s.nodes += 1
+            if s.nodes == 1:
+                value, x, basis = node.bound, root_x, node.basis
+            elif node.solved is not None:  # its LP was solved when it was strong-branched
+                value, (x, basis) = node.bound, node.solved
+                node.solved = None
+            else:
+                cutoff = self._cutoff(s)
+                state, value, x = self._lp(hs, s, node.lower, node.upper, node.basis, cutoff)
+                self.pseudocosts.observe(node, cutoff if state == "cutoff" else value)
+                if state in ("infeasible", "cutoff"):
+                    continue
+                if state == "limit":
+                    heapq.heappush(heap, node)
+                    break
+                if state != "optimal":
+                    return self._hand_over(hs, s, f"a node LP ended {state}", heap_bound(heap))
+                basis = self._h.getBasis()
+            self._report(s, min(value, heap_bound(heap)))
+            if s.closed(value):
+                continue
+            xi = x[s.ints]
+            frac = np.abs(xi - np.round(xi))
+            fractional = frac > INT_TOL
+            if not fractional.any():
+                self._try_plan(hs, s, xi, basis, f"node {s.nodes}")
+                continue
+            level = int(s.priority[fractional].max())
+            if level < top:  # the top priority is integral here: try the rest rounded up
+                self._try_plan(hs, s, np.ceil(xi - INT_TOL), basis, f"rounding at node {s.nodes}")
+                if s.closed(value):
+                    continue
+            cands = np.flatnonzero(fractional & (s.priority == level))
+            tried = self._strong(hs, s, node, value, xi, basis, cands)
+            if tried is None:
+                return self._hand_over(hs, s, "a strong-branching LP failed", heap_bound(heap))
+            pruned = [j for j, res in tried.items() if any(r[0] != "optimal" for r in res)]
+            j = pruned[0] if pruned else self.pseudocosts.pick(cands, xi)
+            if s.nodes == 1:
+                s.note(
+                    f"root: {int(fractional.sum())} fractional integer columns; branching on "
+                    f"column {int(s.ints[j])} (priority {level})"
+                )
+            for child in self._children(node, value, xi, basis, j, tried.get(j), seq):
+                heapq.heappush(heap, child)
+                seq += 1
+        bound = min(heap_bound(heap), s.upper)
+        if heap and not s.closed(heap_bound(heap)):  # stopped by the time limit, nodes open
+            s.note(f"time limit with {len(heap)} nodes open")
+            status = (
+                Status.TIME_LIMIT_FEASIBLE
+                if s.incumbent is not None
+                else Status.TIME_LIMIT_NO_SOLUTION
+            )
+            return self._finish(hs, s, status, bound)
+        if s.incumbent is None:
+            s.note("every node infeasible")
+            return self._finish(hs, s, Status.INFEASIBLE, math.inf)
+        return self._finish(hs, s, Status.OPTIMAL, bound)
+
+    def _strong(
+        self, hs, s: _Search, node: _Node, value: float, xi: np.ndarray, basis, cands
+    ) -> dict | None:
+        """Strong branching on the candidates no branching has measured yet (both
+        directions), at most :data:`STRONG_CANDIDATES` of them, the most fractional first:
+        ``{column: [(state, value, x, basis) down, up]}``; their gains become pseudocosts
+        (what makes the later choices good). None when an LP failed."""
+        todo = self.pseudocosts.unreliable(cands)
+        if not len(todo):
+            return {}
+        f = np.abs(xi[todo] - np.round(xi[todo]))
+        todo = todo[np.argsort(-f, kind="stable")][:STRONG_CANDIDATES]
+        out: dict = {}
+        for j in todo:
+            res = []
+            for way in (0, 1):
+                lower, upper = node.lower.copy(), node.upper.copy()
+                if way == 0:
+                    upper[j] = math.floor(xi[j])
+                else:
+                    lower[j] = math.ceil(xi[j])
+                cutoff = self._cutoff(s)
+                state, v, x = self._lp(hs, s, lower, upper, basis, cutoff)
+                if state == "failed":
+                    return None
+                if state == "limit":
+                    return out
+                step = xi[j] - upper[j] if way == 0 else lower[j] - xi[j]
+                gain = v - value if state == "optimal" else (cutoff - value)
+                self.pseudocosts.add(way, int(j), gain, step)
+                res.append((state, v, x, self._h.getBasis() if state == "optimal" else None))
+            s.strong += 1
+            out[int(j)] = res
+            if any(r[0] != "optimal" for r in res):
+                break  # a direction is pruned: branch here, one child left
+        return out
+
+    @staticmethod
+    def _children(
+        node: _Node, value: float, xi: np.ndarray, basis, j: int, tried: list | None, seq: int
+    ) -> list[_Node]:
+        """The two nodes of branching ``node`` on column ``j`` (fewer when strong branching
+        pruned one; a strong-branched child keeps its LP's value, point and basis)."""
+        down_up, up_lo = node.upper.copy(), node.lower.copy()
+        down_up[j] = math.floor(xi[j])
+        up_lo[j] = math.ceil(xi[j])
+        steps = (xi[j] - down_up[j], up_lo[j] - xi[j])
+        out = []
+        for way, (lower, upper) in enumerate(((node.lower, down_up), (up_lo, node.upper))):
+            bound, solved = value, None
+            if tried is not None:
+                state, v, x, b = tried[way]
+                if state != "optimal":
+                    continue  # infeasible or above the cutoff
+                bound, solved = max(value, v), (x, b)
+            child = _Node(bound, node.depth - 1, seq + way, lower, upper, basis, j, way, steps[way])
+            child.solved = solved
+            out.append(child)
+        return out
+
+    @staticmethod
+    def _cutoff(s: _Search) -> float:
+        """The objective above which a node cannot matter (minimisation only: HiGHS's dual
+        simplex bound is in the model's own sense)."""
+        if s.sign < 0 or not math.isfinite(s.upper):
+            return math.inf
+        return s.upper - max(ABS_GAP, s.options.mip_gap * abs(s.upper))
+
+    # ------------------------------------------------------------------ outcomes
+    def _report(self, s: _Search, bound: float, final: bool = False) -> None:
+        if s.options.progress is None:
+            return
+        if not final and s.elapsed() - s.last_report < REPORT_INTERVAL:
+            return
+        s.last_report = s.elapsed()
+        obj = s.sign * s.upper if math.isfinite(s.upper) else math.nan
+        send(
+            s.options.progress,
+            ProgressUpdate(
+                elapsed=s.elapsed(),
+                kind="mip",
+                objective=obj,
+                bound=s.sign * bound,
+                gap=relative_gap(obj, s.sign * bound) if math.isfinite(obj) else math.inf,
+                nodes=s.nodes,
+                solver="branch_bound",
+                final=final,
+            ),
+        )
+
+    def _restore(self, s: _Search) -> None:
+        """Give the integer columns their own bounds back (the loaded model is the
+        relaxation of ``arrays`` again, for the next solve of the session)."""
+        lo, up = self._arrays.col_lower[s.ints], self._arrays.col_upper[s.ints]
+        self._h.changeColsBounds(len(s.ints), s.ints.astype(np.int32), lo, up)
+
+    def _finish(self, hs, s: _Search, status: Status, bound: float) -> BackendOutcome:
+        self._restore(s)
+        out = BackendOutcome(
+            status,
+            f"{status.value} after {s.nodes} nodes, {s.lps} LPs ({s.strong} strong branchings)",
+            SOLVER_NAME,
+            highs._version(self._h),
+        )
+        if s.incumbent is not None and status.has_solution:
+            out.x = s.incumbent
+            out.objective = s.arrays.objective_value(s.incumbent)
+            out.best_bound = s.sign * bound if math.isfinite(bound) else math.nan
+            out.gap = relative_gap(out.objective, out.best_bound)
+            self._remember(np.round(s.incumbent[s.ints]))
+        s.note(f"{out.solver_status}; objective {out.objective:.10g}, bound {out.best_bound:.10g}")
+        out.log = "branch_bound (planner, LPs by HiGHS):\n" + "\n".join(s.lines) + "\n"
+        self._report(s, bound, final=True)
+        return out
+
+    def _hand_over(self, hs, s: _Search, why: str, bound: float = -math.inf) -> BackendOutcome:
+        """HiGHS's own MILP solver from the incumbent, with the time left."""
+        self._restore(s)
+        s.note(f"{why}: handed to HiGHS's MILP solver from the incumbent")
+        left = s.time_left()
+        options = s.options.with_(time_limit=None if not math.isfinite(left) else max(left, 0.0))
+        start = WarmStart(x=s.incumbent, backend="highs") if s.incumbent is not None else None
+        out = highs.solve(s.arrays, options, start=start)
+        out.log = "branch_bound (planner, LPs by HiGHS):\n" + "\n".join(s.lines) + "\n" + out.log
+        if out.x is not None and out.status.has_solution:
+            self._remember(np.round(out.x[s.ints]))
+        return out
+
+
+def _loaded_options(options: SolveOptions) -> tuple:
+    """The options set on the loaded HiGHS object (a change reloads it)."""
+    return options.threads, options.random_seed, tuple(sorted(options.solver_options.items()))
+
+
+def _same_direction(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when the cost vectors ``a`` and ``b`` are one positive multiple of the other
+    (the same objective under another scale: what branchings gain carries over)."""
+    na, nb = float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0))
+    if na == 0.0 or nb == 0.0:
+        return na == nb
+    return bool(np.allclose(a / na, b / nb, rtol=1e-9, atol=1e-12))
+
+
+def heap_bound(heap: list[_Node]) -> float:
+    """The lowest bound among the open nodes (``inf`` when none is open)."""
+    return heap[0].bound if heap else math.inf
+
+
+def solve(
+    arrays: ProgramArrays,
+    options: SolveOptions,
+    start: WarmStart | None = None,
+    session: BranchBoundSession | None = None,
+) -> BackendOutcome:
+    """Solve ``arrays`` by branch and bound over HiGHS LPs (an LP: by HiGHS directly).
+
+    ``start``: its point's integer part is tried as a plan. ``session``: keep the loaded
+    relaxation, root basis and solutions for the next solve (:class:`BranchBoundSession`).
+    """
+    return (session if session is not None else BranchBoundSession()).solve(arrays, options, start)
+
+
+Session = BranchBoundSession  # what planner.solver.SolverSession keeps for this backend

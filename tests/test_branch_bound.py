@@ -1,0 +1,192 @@
+"""Backend ``branch_bound`` (planner.solver.branch_bound): hand-solved MILPs, its session,
+branching priorities, the hand-over to HiGHS and a joint-MILP frontier against HiGHS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formulations import Program
+from planner.solver import SolveOptions, SolverSession, Status, solve
+from planner.solver import branch_bound as bb
+from planner.solver.arrays import ProgramArrays
+from tests.tolerances import INTEGRAL_ATOL
+
+pytestmark = pytest.mark.skipif(not bb.available(), reason="highspy not installed")
+
+
+def cover(need: float = 7.0) -> Program:
+    """min 5 a + 4 b + 3 c, a, b, c integer in [0, 3], s.t. 3 a + 2 b + c >= need.
+
+    Hand solution for need 7: the LP relaxation takes a = 7/3 (cost 35/3 = 11.67, the
+    cheapest per unit covered); over the integers a = 2, c = 1 costs 13 (a = 1, b = 2:
+    13 as well; a = 3: 15; b = 2, c = 3: 17), so the optimum is 13 with a bound of 13.
+    """
+    p = Program("cover")
+    x = p.add_variables("x", ["a", "b", "c"], upper=3.0, kind="integer")
+    p.add_constraints("need", ["n"], [0, 0, 0], x.columns, [3, 2, 1], ">=", need)
+    p.set_objective(x.columns, [5, 4, 3])
+    return p
+
+
+def two_levels() -> Program:
+    """Binaries ``y`` (priority 1) and ``z`` (priority 0): min y + z - 0.1 w, s.t.
+    2 y >= w, 2 z >= w, w >= 1, w <= 1.5 (continuous).
+
+    The relaxation sets y = z = 0.5 (w = 1, objective 0.9); the optimum sets y = z = 1,
+    w = 1.5: objective 1.85. Branching on ``y`` first leaves ``z`` fractional in one branch.
+    """
+    p = Program("two_levels")
+    y = p.add_variables("y", ["y"], kind="binary", priority=1)
+    z = p.add_variables("z", ["z"], kind="binary")
+    w = p.add_variables("w", ["w"], lower=1.0, upper=1.5)
+    p.add_constraints("ly", ["r"], [0, 0], [y.offset, w.offset], [2, -1], ">=", 0)
+    p.add_constraints("lz", ["r"], [0, 0], [z.offset, w.offset], [2, -1], ">=", 0)
+    p.set_objective([y.offset, z.offset, w.offset], [1, 1, -0.1])
+    return p
+
+
+def test_minimisation_by_hand_objective_point_and_bound():
+    r = solve(cover(), "branch_bound", SolveOptions(mip_gap=0.0))
+    assert r.status is Status.OPTIMAL and r.is_mip
+    assert r.objective == pytest.approx(13.0, abs=INTEGRAL_ATOL)
+    a, b, c = r.value("x")
+    assert 3 * a + 2 * b + c >= 7 - 1e-9 and 5 * a + 4 * b + 3 * c == pytest.approx(13.0)
+    assert r.best_bound == pytest.approx(13.0, abs=1e-6) and r.gap <= 1e-9
+    assert "branch_bound" in r.log and "root bound 11.666" in r.log
+
+
+def test_integer_infeasible_with_a_feasible_relaxation():
+    """2 x == 1 with x integer: the relaxation (x = 0.5) is feasible, no integer point is."""
+    p = Program("odd")
+    x = p.add_variables("x", ["x"], upper=1.0, kind="integer")
+    p.add_constraints("half", ["h"], [0], [x.offset], [2], "==", 1)
+    p.set_objective([x.offset], [1])
+    r = solve(p, "branch_bound")
+    assert r.status is Status.INFEASIBLE and not r.has_solution
+
+
+def test_priorities_reach_the_arrays_and_every_copy():
+    p = two_levels()
+    np.testing.assert_array_equal(p.branch_priority(), [1, 0, 0])
+    np.testing.assert_array_equal(ProgramArrays.from_program(p).priority, [1, 0, 0])
+    np.testing.assert_array_equal(p.copy().branch_priority(), [1, 0, 0])
+
+
+def test_the_higher_priority_is_branched_first():
+    """Both binaries are fractional at the root; only ``y`` (priority 1) may be branched
+    there, so the first branching (strong branching on ``y``) measures ``y`` alone."""
+    session = bb.BranchBoundSession()
+    arrays = ProgramArrays.from_program(two_levels())
+    out = session.solve(arrays, SolveOptions(mip_gap=0.0))
+    assert out.status is Status.OPTIMAL
+    assert out.objective == pytest.approx(1.85, abs=1e-9)
+    np.testing.assert_allclose(out.x, [1, 1, 1.5], atol=1e-9)
+    assert "root: 2 fractional integer columns; branching on column 0 (priority 1)" in out.log
+    counts = session.pseudocosts.counts  # columns in integer order: y, z
+    assert counts[:, 0].min() >= 1  # y measured both ways at the root
+
+
+def test_the_same_priority_everywhere_still_solves():
+    arrays = ProgramArrays.from_program(two_levels())
+    flat = ProgramArrays(**{**arrays.__dict__, "priority": None})
+    out = bb.solve(flat, SolveOptions(mip_gap=0.0))
+    assert out.status is Status.OPTIMAL and out.objective == pytest.approx(1.85, abs=1e-9)
+
+
+def test_a_session_keeps_the_relaxation_and_its_solutions():
+    """Re-solving with another right-hand side updates the loaded relaxation in place and
+    tries the previous solution as a plan; the optima are the hand-solved ones."""
+    session = SolverSession()
+    p = cover(7.0)
+    first = solve(p, "branch_bound", SolveOptions(mip_gap=0.0), session=session)
+    assert first.objective == pytest.approx(13.0, abs=INTEGRAL_ATOL)
+    p.set_rhs("need", [6.0])  # a = 2 covers 6 exactly: cost 10
+    second = solve(p, "branch_bound", SolveOptions(mip_gap=0.0), session=session)
+    assert second.objective == pytest.approx(10.0, abs=INTEGRAL_ATOL)
+    assert session.reloads == 1
+    assert "updated in place" in second.log and "an earlier solution" in second.log
+
+
+def test_a_new_objective_direction_forgets_the_branching_gains():
+    session = bb.BranchBoundSession()
+    arrays = ProgramArrays.from_program(cover())
+    session.solve(arrays, SolveOptions(mip_gap=0.0))
+    assert session.pseudocosts.counts.any()
+    scaled = ProgramArrays(**{**arrays.__dict__, "c": arrays.c * 8.0})
+    session.solve(scaled, SolveOptions(mip_gap=0.0))  # the same objective, scaled
+    kept = session.pseudocosts.counts.sum()
+    assert kept > 0
+    other = ProgramArrays(**{**arrays.__dict__, "c": np.array([4.0, 5.0, 3.0])})
+    session._prepare(__import__("highspy"), other, SolveOptions(mip_gap=0.0))
+    assert not session.pseudocosts.counts.any()
+
+
+def test_the_node_limit_hands_the_milp_to_highs(monkeypatch):
+    """After NODE_LIMIT nodes HiGHS's own MILP solver finishes from the incumbent: the
+    same optimum, and the log says so."""
+    from tests.test_solvers import knapsack
+
+    monkeypatch.setattr(bb, "NODE_LIMIT", 1)
+    monkeypatch.setattr(bb, "STRONG_CANDIDATES", 0)
+    r = solve(knapsack(), "branch_bound")
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(23.0, abs=INTEGRAL_ATOL)
+    assert "1 nodes: handed to HiGHS's MILP solver" in r.log
+
+
+def test_joint_milp_frontier_matches_highs():
+    """Members and tiers chosen: every point of the branch_bound frontier costs what
+    HiGHS's does (both optimal at the default gap)."""
+    from planner.frontiers import frontier
+    from tests.tiny import scenario, world
+
+    sc = scenario(
+        coalition={"choose_members": True},
+        sectors={"choose_tiers": True, "tiers": {}},
+        parameters={"budget": 100.0},
+    )
+    ours = frontier(world(), sc, "branch_bound", points=4)
+    theirs = frontier(world(), sc, "highs", points=4)
+    assert list(ours["status"]) == ["optimal"] * 4
+    assert ours["total_cost"].to_numpy() == pytest.approx(theirs["total_cost"].to_numpy(), abs=1e-5)
+
+
+def test_an_lp_stopped_by_a_limit_is_not_an_infeasible_milp(monkeypatch):
+    """Only the root LP is solved; every later LP reports a limit: the search stops with its
+    nodes open, which is a time limit without a plan, never "infeasible"."""
+    real = bb.BranchBoundSession._lp
+    calls = []
+
+    def limited(self, hs, s, lower, upper, basis, cutoff=float("inf")):
+        calls.append(1)
+        if len(calls) == 1:
+            return real(self, hs, s, lower, upper, basis, cutoff)
+        return "limit", float("inf"), None
+
+    monkeypatch.setattr(bb.BranchBoundSession, "_lp", limited)
+    r = solve(cover(), "branch_bound", SolveOptions(mip_gap=0.0))
+    assert r.status is Status.TIME_LIMIT_NO_SOLUTION
+    assert "nodes open" in r.log
+
+
+def test_a_kept_highs_model_gets_its_time_limit_from_now():
+    """HiGHS's run clock adds up every run of one object, so the limit set for the next run
+    is the clock's reading plus the seconds allowed."""
+    import highspy
+
+    from planner.solver import highs
+
+    h = highs.new_highs(highspy, quiet=True)
+    h.passModel(highs._build(highspy, ProgramArrays.from_program(cover())))
+    h.run()
+    ran = h.getRunTime()
+
+    def limit() -> float:
+        value = h.getOptionValue("time_limit")  # (status, value) in highspy 1.16
+        return float(value[1] if isinstance(value, tuple) else value)
+
+    highs.set_time_limit(h, 5.0)
+    assert limit() == pytest.approx(ran + 5.0, abs=1e-3)
+    highs.set_time_limit(h, None)
+    assert limit() == float("inf")
