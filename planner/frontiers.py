@@ -3,7 +3,8 @@
 One ``frontier`` model (minimise total cost subject to ``DI <= target``) is built once. Solved
 first with the DI as its objective, it gives the lowest reachable DI; then, with the default
 executor ``"reuse"``, it is re-solved for each target, changing only the right-hand side of its
-``dependency_target`` row (a MILP's points in ``workers`` chains of worker processes). The
+``dependency_target`` row (a MILP's points in ``workers`` chains: threads with
+``branch_bound``, worker processes otherwise). The
 executors ``"local"`` and ``"dask"`` solve every target as an
 independent ``cost`` run instead (worker processes or a Dask cluster); both give the same
 columns.
@@ -11,6 +12,8 @@ columns.
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,9 +29,19 @@ from planner.data.dataset import Dataset
 from planner.scenario import Scenario
 from planner.solver import SolveOptions, SolveResult, SolverSession, Status, WarmStart, solve
 
-__all__ = ["FRONTIER_COLUMNS", "FRONTIER_EXECUTORS", "FRONTIER_HIGHS_OPTIONS", "frontier"]
+__all__ = [
+    "FRONTIER_COLUMNS",
+    "FRONTIER_EXECUTORS",
+    "FRONTIER_HIGHS_OPTIONS",
+    "THREAD_CHAIN_BACKENDS",
+    "frontier",
+]
 
 FRONTIER_EXECUTORS = ("reuse", "local", "dask")
+#: backends whose frontier chains run in threads of this process rather than worker processes
+#: (their solves spend their time in HiGHS, which releases the GIL; measured side by side,
+#: ``benchmarks/milp_speed.py --sections frontier_engines``)
+THREAD_CHAIN_BACKENDS = ("branch_bound",)
 #: HiGHS options every solve of the ``"reuse"`` frontier gets unless ``options`` sets them.
 #: The cost MILPs at tight targets spend most of their time in HiGHS's sub-MIP heuristics
 #: (RINS, RENS, root reduced cost) while one branching closes their root gap; measured side by
@@ -99,9 +112,11 @@ def frontier(
     workers : int
         Worker processes for ``"local"`` and ``"dask"``. With ``"reuse"``, a MILP frontier
         of at least two points per worker is dealt round-robin into this many chains, each
-        solved in a worker process from the lowest-DI point and then from its own previous
-        point, with ``options.threads / workers`` solver threads each (1 keeps every point
-        in this process, as does an LP frontier, whose re-solves hot-start in place).
+        solved from the lowest-DI point and then from its own previous point, with
+        ``options.threads / workers`` solver threads each: in threads of this process with
+        a model copy and a session each (backends :data:`THREAD_CHAIN_BACKENDS`), else in
+        worker processes. 1 keeps every point in one chain, as does an LP frontier, whose
+        re-solves hot-start in place.
     scheduler : str, optional
         Dask scheduler address.
     progress : callable, optional
@@ -165,7 +180,9 @@ def frontier(
         return out
     order = [float(t) for t in targets[::-1]]  # tightest first: each optimum fits the next
     start = low.warm_start() if warm_start else None
-    if _in_chains(program, workers, n):
+    if _in_chains(program, workers, n) and backend in THREAD_CHAIN_BACKENDS:
+        solved = _thread_chains(model, order, backend, options, start, workers, progress, n)
+    elif _in_chains(program, workers, n):
         solved = _solve_chains(model, order, backend, options, start, workers, progress, n)
     else:
         solved = _solve_chain(model, order, backend, options, start, session, progress, n)
@@ -239,6 +256,42 @@ def _solve_chains(
         sizes = [len(c) for c in chains]
         shifted = lambda k, _total: progress(1 + sum(sizes[:k]), total + 1)  # noqa: E731
     parts = process_map(_chain_task, items, workers, what="frontier chains", progress=shifted)
+    by_target = {target: (res, seconds) for part in parts for target, res, seconds in part}
+    return [(t, *by_target[t]) for t in order]
+
+
+def _thread_chains(
+    model: CoalitionModel,
+    order: list[float],
+    backend: str,
+    options: SolveOptions,
+    start: WarmStart | None,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> list[tuple[float, SolveResult, float]]:
+    """The chains of :func:`_solve_chains` in threads of this process, each with its own copy
+    of the model and its own :class:`~planner.solver.SolverSession` (HiGHS releases the GIL
+    while it solves): no worker start-up, no model sent to another process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    chains = [order[k::workers] for k in range(workers)]
+    per_chain = options.with_(threads=max(1, (options.threads or workers) // workers))
+    models = [model] + [copy.deepcopy(model) for _ in chains[1:]]
+    lock, done = threading.Lock(), [1]
+
+    def tick(_k: int, _total: int) -> None:
+        with lock:
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], total + 1)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier-chain") as pool:
+        futures = [
+            pool.submit(_solve_chain, m, chain, backend, per_chain, start, SolverSession(), tick)
+            for m, chain in zip(models, chains, strict=True)
+        ]
+        parts = [f.result() for f in futures]
     by_target = {target: (res, seconds) for part in parts for target, res, seconds in part}
     return [(t, *by_target[t]) for t in order]
 

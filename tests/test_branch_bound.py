@@ -190,3 +190,26 @@ def test_a_kept_highs_model_gets_its_time_limit_from_now():
     assert limit() == pytest.approx(ran + 5.0, abs=1e-3)
     highs.set_time_limit(h, None)
     assert limit() == float("inf")
+
+
+def test_frontier_chains_run_in_threads_and_agree_with_one_chain(monkeypatch):
+    """With branch_bound the frontier's chains are threads of this process (no worker
+    processes are started) and give the costs of one chain."""
+    import planner.parallel
+    from planner.frontiers import frontier
+    from tests.tiny import scenario, world
+
+    def no_processes(*args, **kwargs):
+        raise AssertionError("branch_bound frontier chains must not start worker processes")
+
+    monkeypatch.setattr(planner.parallel, "process_map", no_processes)
+    sc = scenario(
+        coalition={"choose_members": True},
+        sectors={"choose_tiers": True, "tiers": {}},
+        parameters={"budget": 100.0},
+    )
+    two = frontier(world(), sc, "branch_bound", points=4, workers=2)
+    one = frontier(world(), sc, "branch_bound", points=4, workers=1)
+    assert list(two["status"]) == list(one["status"]) == ["optimal"] * 4
+    assert two["total_cost"].to_numpy() == pytest.approx(one["total_cost"].to_numpy(), abs=1e-5)
+    assert list(two["members"]) == list(one["members"])

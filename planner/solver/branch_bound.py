@@ -1,7 +1,10 @@
 """Backend ``branch_bound``: a branch and bound over one loaded HiGHS LP relaxation.
 
-Made for MILPs like the coalition model: tens of binaries (tiers, membership) over tens of
-thousands of continuous flows, with a relaxation whose root gap is a fraction of a percent.
+Made for MILPs like the coalition model: about a hundred binaries (tiers, membership) over tens
+of thousands of continuous flows. Its root gap is that of a multiple-choice knapsack over the
+sector tiers (a fractional tier mixes two policies; with the tiers fixed at the optimum the LP
+bound is the optimum on the model's defaults), so branching on tiers first closes it in tens
+of nodes.
 HiGHS's own MILP solver spends most of such a solve outside the search: it computes an
 analytic centre of the whole LP by interior point at every solve (3.2 s of a 4.5 s
 frontier point on the model's defaults, HiGHS 1.16, which always does it) and loads and
@@ -14,13 +17,19 @@ The search, on the relaxation with every integer column continuous:
 
 1. the root LP; an infeasible root is an infeasible MILP;
 2. candidate plans, each the LP with the integer columns fixed: the start's point, the
-   session's earlier solutions (up to :data:`POOL_SIZE`), the root rounded up and rounded to
-   the nearest integer; the best feasible one is the first incumbent;
-3. best first (ties: the deeper node), branching on the most fractional integer column of the
+   session's last solution (:data:`POOL_SIZE`), the root rounded up, and (only while no plan
+   is feasible) the root rounded to the nearest integer; the best feasible one is the first
+   incumbent;
+3. best first (ties: the deeper node), branching on a fractional integer column of the
    highest branching priority present (:attr:`ProgramArrays.priority
-   <planner.solver.arrays.ProgramArrays>`, from the formulation: tiers before membership); a
-   node whose columns of the top priority are all integral also tries its lower columns
-   rounded up as a plan (each plan once);
+   <planner.solver.arrays.ProgramArrays>`, from the formulation: tiers before membership),
+   the one with the best product of estimated down and up gains (pseudocosts). A column no
+   branching has measured in both directions is first measured by strong branching (both
+   children solved, at most :data:`STRONG_CANDIDATES` per node; a pruned direction is
+   branched at once, and a chosen column's children keep their solved LPs). A node whose
+   columns of the top priority are all integral also tries its lower columns rounded up as a
+   plan (each plan once). Node LPs get the incumbent as HiGHS's ``objective_bound``, so a
+   dual simplex that passes it stops early;
 4. the search stops when the lowest open bound is within ``options.mip_gap`` of the
    incumbent (relative, HiGHS's definition, or :data:`ABS_GAP` absolute): OPTIMAL with that
    bound and gap. At the time limit it stops with the incumbent (or none) and its bound.
@@ -52,7 +61,7 @@ PACKAGE = "highspy"  # what to install for this backend
 #: nodes after which the MILP is handed to HiGHS's own solver
 NODE_LIMIT = 2000
 #: earlier solutions a session keeps as candidate plans (each costs an LP per solve)
-POOL_SIZE = 2
+POOL_SIZE = 1
 #: columns strong-branched at most per node (only those no branching has measured yet)
 STRONG_CANDIDATES = 8
 #: a column within this of an integer counts as integral
@@ -206,8 +215,8 @@ class BranchBoundSession:
         return True
 
     def _remember(self, plan: np.ndarray) -> None:
-        self.pool = [p for p in self.pool if not np.array_equal(p, plan)][-(POOL_SIZE - 1) :]
-        self.pool.append(plan)
+        kept = [p for p in self.pool if not np.array_equal(p, plan)]
+        self.pool = [*kept, plan][-POOL_SIZE:]
 
     # ------------------------------------------------------------------ one LP
     def _lp(
@@ -306,10 +315,11 @@ class BranchBoundSession:
         candidates = [] if start is None or start.x is None else [("the start", start.x[ints])]
         candidates += [("an earlier solution", p) for p in reversed(self.pool)]
         candidates += [("the root rounded up", np.ceil(x[ints] - INT_TOL))]
-        candidates += [("the root rounded", np.round(x[ints]))]
         for why, plan in candidates:
-            if len(plan) == len(ints):
+            if len(plan) == len(ints) and not s.closed(root):
                 self._try_plan(hs, s, plan, basis, why)
+        if s.incumbent is None:  # rounding to the nearest is dearer and rarely better
+            self._try_plan(hs, s, np.round(x[ints]), basis, "the root rounded")
         return self._search(hs, s, _Node(root, 0, 0, lo0, up0, basis), x)
 
     def _search(self, hs, s: _Search, root: _Node, root_x: np.ndarray) -> BackendOutcome:
