@@ -29,6 +29,17 @@ def cover(need: float = 7.0) -> Program:
     return p
 
 
+def exact_cover() -> Program:
+    """:func:`cover` with ``3 a + 2 b + c == 7``: the relaxation's a = 7/3 neither rounds up
+    (a = 3: 9) nor to the nearest (a = 2: 6) to a plan, so the first plan comes from the
+    search. Optimum 13 (a = 2, c = 1 or a = 1, b = 2)."""
+    p = Program("exact_cover")
+    x = p.add_variables("x", ["a", "b", "c"], upper=3.0, kind="integer")
+    p.add_constraints("need", ["n"], [0, 0, 0], x.columns, [3, 2, 1], "==", 7.0)
+    p.set_objective(x.columns, [5, 4, 3])
+    return p
+
+
 def two_levels() -> Program:
     """Binaries ``y`` (priority 1) and ``z`` (priority 0): min y + z - 0.1 w, s.t.
     2 y >= w, 2 z >= w, w >= 1, w <= 1.5 (continuous).
@@ -213,3 +224,20 @@ def test_frontier_chains_run_in_threads_and_agree_with_one_chain(monkeypatch):
     assert list(two["status"]) == list(one["status"]) == ["optimal"] * 4
     assert two["total_cost"].to_numpy() == pytest.approx(one["total_cost"].to_numpy(), abs=1e-5)
     assert list(two["members"]) == list(one["members"])
+
+
+def test_without_a_rounded_plan_the_search_dives_to_one():
+    r = solve(exact_cover(), "branch_bound", SolveOptions(mip_gap=0.0))
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(13.0, abs=INTEGRAL_ATOL)
+    a, b, c = r.value("x")
+    assert 3 * a + 2 * b + c == pytest.approx(7.0)
+    assert "handed to HiGHS" not in r.log and "incumbent 13 from node" in r.log
+
+
+def test_a_search_without_a_plan_goes_to_highs(monkeypatch):
+    monkeypatch.setattr(bb, "NO_PLAN_NODES", 1)
+    r = solve(exact_cover(), "branch_bound", SolveOptions(mip_gap=0.0))
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(13.0, abs=INTEGRAL_ATOL)
+    assert "1 nodes without a plan: handed to HiGHS's MILP solver" in r.log

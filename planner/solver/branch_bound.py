@@ -20,7 +20,7 @@ The search, on the relaxation with every integer column continuous:
    session's last solution (:data:`POOL_SIZE`), the root rounded up, and (only while no plan
    is feasible) the root rounded to the nearest integer; the best feasible one is the first
    incumbent;
-3. best first (ties: the deeper node), branching on a fractional integer column of the
+3. depth first until a plan is found, then best first (ties: the deeper node), branching on a fractional integer column of the
    highest branching priority present (:attr:`ProgramArrays.priority
    <planner.solver.arrays.ProgramArrays>`, from the formulation: tiers before membership),
    the one with the best product of estimated down and up gains (pseudocosts). A column no
@@ -28,13 +28,14 @@ The search, on the relaxation with every integer column continuous:
    children solved, at most :data:`STRONG_CANDIDATES` per node; a pruned direction is
    branched at once, and a chosen column's children keep their solved LPs). A node whose
    columns of the top priority are all integral also tries its lower columns rounded up as a
-   plan (each plan once). Node LPs get the incumbent as HiGHS's ``objective_bound``, so a
+   plan (each plan once; rounded down too while no plan exists: rounding up can break a cap
+   on the coalition's size). Node LPs get the incumbent as HiGHS's ``objective_bound``, so a
    dual simplex that passes it stops early;
 4. the search stops when the lowest open bound is within ``options.mip_gap`` of the
    incumbent (relative, HiGHS's definition, or :data:`ABS_GAP` absolute): OPTIMAL with that
    bound and gap. At the time limit it stops with the incumbent (or none) and its bound.
 
-After :data:`NODE_LIMIT` nodes, or when a node LP ends other than optimal or infeasible (an
+After :data:`NODE_LIMIT` nodes (:data:`NO_PLAN_NODES` without a plan), or when a node LP ends other than optimal or infeasible (an
 unbounded relaxation, a numerical failure), the MILP goes to HiGHS's own solver with the
 incumbent as its start and the time left; the log says so. An LP goes straight to HiGHS.
 Raw ``solver_options`` are HiGHS options, set for every LP (and the hand-over MILP).
@@ -59,7 +60,9 @@ NAME = "branch_bound"
 PACKAGE = "highspy"  # what to install for this backend
 
 #: nodes after which the MILP is handed to HiGHS's own solver
-NODE_LIMIT = 2000
+NODE_LIMIT = 200
+#: nodes after which a search that has found no plan is handed to HiGHS's own solver
+NO_PLAN_NODES = 100
 #: earlier solutions a session keeps as candidate plans (each costs an LP per solve)
 POOL_SIZE = 1
 #: columns strong-branched at most per node (only those no branching has measured yet)
@@ -327,13 +330,14 @@ class BranchBoundSession:
         top = int(s.priority.max(initial=0))
         seq = 1
         while heap:
-            node = heapq.heappop(heap)
+            node = _pop(heap, s.incumbent is None)
             if s.closed(node.bound):
                 heapq.heappush(heap, node)
                 break
-            if s.nodes >= NODE_LIMIT:
+            if s.nodes >= NODE_LIMIT or (s.incumbent is None and s.nodes >= NO_PLAN_NODES):
                 heapq.heappush(heap, node)
-                return self._hand_over(hs, s, f"{NODE_LIMIT} nodes", heap[0].bound)
+                why = f"{s.nodes} nodes" + ("" if s.incumbent is not None else " without a plan")
+                return self._hand_over(hs, s, why, heap[0].bound)
             s.nodes += 1
             if s.nodes == 1:
                 value, x, basis = node.bound, root_x, node.basis
@@ -364,6 +368,9 @@ class BranchBoundSession:
             level = int(s.priority[fractional].max())
             if level < top:  # the top priority is integral here: try the rest rounded up
                 self._try_plan(hs, s, np.ceil(xi - INT_TOL), basis, f"rounding at node {s.nodes}")
+                if s.incumbent is None:  # rounded up breaks a cap (coalition size): down
+                    why = f"rounding down at node {s.nodes}"
+                    self._try_plan(hs, s, np.floor(xi + INT_TOL), basis, why)
                 if s.closed(value):
                     continue
             cands = np.flatnonzero(fractional & (s.priority == level))
@@ -498,10 +505,11 @@ class BranchBoundSession:
             SOLVER_NAME,
             highs._version(self._h),
         )
+        if math.isfinite(bound) and status is not Status.INFEASIBLE:
+            out.best_bound = s.sign * bound  # proven, with or without a plan
         if s.incumbent is not None and status.has_solution:
             out.x = s.incumbent
             out.objective = s.arrays.objective_value(s.incumbent)
-            out.best_bound = s.sign * bound if math.isfinite(bound) else math.nan
             out.gap = relative_gap(out.objective, out.best_bound)
             self._remember(np.round(s.incumbent[s.ints]))
         s.note(f"{out.solver_status}; objective {out.objective:.10g}, bound {out.best_bound:.10g}")
@@ -535,6 +543,19 @@ def _same_direction(a: np.ndarray, b: np.ndarray) -> bool:
     if na == 0.0 or nb == 0.0:
         return na == nb
     return bool(np.allclose(a / na, b / nb, rtol=1e-9, atol=1e-12))
+
+
+def _pop(heap: list[_Node], dive: bool) -> _Node:
+    """The next node: the lowest bound (best first) or, while ``dive`` (no plan yet), the
+    deepest open node (ties: the lowest bound), which reaches an integral point soonest."""
+    if not dive or len(heap) == 1:
+        return heapq.heappop(heap)
+    k = min(range(len(heap)), key=lambda i: (heap[i].depth, heap[i].bound, heap[i].seq))
+    node = heap[k]
+    heap[k] = heap[-1]
+    heap.pop()
+    heapq.heapify(heap)
+    return node
 
 
 def heap_bound(heap: list[_Node]) -> float:
