@@ -20,24 +20,25 @@ The search, on the relaxation with every integer column continuous:
    session's last solution (:data:`POOL_SIZE`), the root rounded up, and (only while no plan
    is feasible) the root rounded to the nearest integer; the best feasible one is the first
    incumbent;
-3. depth first until a plan is found, then best first (ties: the deeper node), branching on a fractional integer column of the
-   highest branching priority present (:attr:`ProgramArrays.priority
-   <planner.solver.arrays.ProgramArrays>`, from the formulation: tiers before membership),
-   the one with the best product of estimated down and up gains (pseudocosts). A column no
-   branching has measured in both directions is first measured by strong branching (both
-   children solved, at most :data:`STRONG_CANDIDATES` per node; a pruned direction is
-   branched at once, and a chosen column's children keep their solved LPs). A node whose
-   columns of the top priority are all integral also tries its lower columns rounded up as a
-   plan (each plan once; rounded down too while no plan exists: rounding up can break a cap
-   on the coalition's size). Node LPs get the incumbent as HiGHS's ``objective_bound``, so a
-   dual simplex that passes it stops early;
+3. depth first until a plan is found, then best first (ties: the deeper node), branching on a
+   fractional integer column of the highest branching priority present
+   (:attr:`ProgramArrays.priority <planner.solver.arrays.ProgramArrays>`, from the formulation:
+   tiers before membership), the one with the best product of estimated down and up gains
+   (pseudocosts). A column no branching has measured in both directions is first measured by
+   strong branching (both children solved, at most :data:`STRONG_CANDIDATES` per node; a pruned
+   direction is branched at once, and a chosen column's children keep their solved LPs). A node
+   whose columns of the top priority are all integral also tries its lower columns rounded up
+   as a plan (each plan once; rounded down too while no plan exists: rounding up can break a
+   cap on the coalition's size). Node LPs get the incumbent as HiGHS's ``objective_bound``, so
+   a dual simplex that passes it stops early;
 4. the search stops when the lowest open bound is within ``options.mip_gap`` of the
    incumbent (relative, HiGHS's definition, or :data:`ABS_GAP` absolute): OPTIMAL with that
    bound and gap. At the time limit it stops with the incumbent (or none) and its bound.
 
-After :data:`NODE_LIMIT` nodes (:data:`NO_PLAN_NODES` without a plan), or when a node LP ends other than optimal or infeasible (an
-unbounded relaxation, a numerical failure), the MILP goes to HiGHS's own solver with the
-incumbent as its start and the time left; the log says so. An LP goes straight to HiGHS.
+After :data:`NODE_LIMIT` nodes (:data:`NO_PLAN_NODES` without a plan), or when a node LP
+ends other than optimal or infeasible (an unbounded relaxation, a numerical failure), the
+MILP goes to HiGHS's own solver with the incumbent as its start and the time left; the log
+says so. An LP goes straight to HiGHS.
 Raw ``solver_options`` are HiGHS options, set for every LP (and the hand-over MILP).
 """
 
