@@ -635,3 +635,24 @@ def test_sigkill_at_any_moment(tmp_path, delay):
         assert q.returncode == EXIT_OK, stderr
     assert main(["verify", str(out)]) == EXIT_OK
     assert [x.name for x in tmp_path.iterdir() if "partial" in x.name] == []
+
+
+def test_a_point_off_a_bound_and_off_integrality_warns_naming_the_block(monkeypatch):
+    """One block listed twice among the violations (bounds and integrality): the warning
+    names the worst one. Checked: picking the row by label raised TypeError instead."""
+    from planner.solver import highs
+
+    original = highs.solve
+
+    def off(arrays, options, **kwargs):
+        out = original(arrays, options, **kwargs)
+        return replace(out, x=None if out.x is None else out.x + 1.5)
+
+    monkeypatch.setattr(highs, "solve", off)
+    p = Program()
+    x = p.add_variables("x", ["a"], upper=2.0, kind="integer")
+    p.add_constraints("cap", ["c"], [0], [x.offset], [1.0], "<=", 10.0)
+    p.set_objective([x.offset], [1.0], sense="max")
+    with pytest.warns(InaccurateSolutionWarning, match="violates .* 'x'"):
+        r = solve(p, "highs", SolveOptions(fixed_milp_duals=False))
+    assert r.max_violation == pytest.approx(1.5)

@@ -364,8 +364,8 @@ def assemble_result(
         numerics=numerics,
     )
     if outcome.status.has_solution and max_rel > options.feasibility_tol:
-        worst = violations["max_relative"].idxmax()
-        row = violations.loc[worst]
+        at = int(np.argmax(violations["max_relative"].to_numpy()))  # by position: a block
+        worst, row = violations.index[at], violations.iloc[at]  # may be named twice
         msg = (
             f"{outcome.solver_name} returned a point that violates {row['kind']} {worst!r} by "
             f"{row['max_violation']:.3g} (relative {row['max_relative']:.3g}) at "

@@ -147,6 +147,7 @@ class _Search:
     nodes: int = 0
     lps: int = 0
     strong: int = 0  # columns strong-branched
+    pruned: float = math.inf  # the lowest bound of the subtrees closed without a plan
     tried: set = field(default_factory=set)
     lines: list = field(default_factory=list)
     last_report: float = 0.0
@@ -183,6 +184,7 @@ class BranchBoundSession:
         self._arrays: ProgramArrays | None = None
         self._options: tuple | None = None
         self._root_basis = None
+        self._integrality: np.ndarray | None = None
         self._lp_session = highs.HighsSession()
         self.pool: list[np.ndarray] = []
         """Integer parts of earlier solutions (newest last)."""
@@ -199,6 +201,7 @@ class BranchBoundSession:
             self._h is not None
             and _loaded_options(options) == self._options
             and highs.same_matrix(self._arrays, relaxed)
+            and np.array_equal(self._integrality, arrays.integrality)
         ):
             if not _same_direction(self._arrays.c, relaxed.c):  # another objective:
                 self.pseudocosts = _Pseudocosts(self.pseudocosts.sums.shape[1])  # new gains
@@ -213,6 +216,7 @@ class BranchBoundSession:
         highs._set_raw(h, options.solver_options)
         h.passModel(highs._build(hs, relaxed))
         self._h, self._arrays, self._options = h, relaxed, _loaded_options(options)
+        self._integrality = arrays.integrality.copy()
         self._root_basis, self.pool = None, []
         self.pseudocosts = _Pseudocosts(int(np.count_nonzero(arrays.integrality)))
         self.reloads += 1
@@ -263,12 +267,13 @@ class BranchBoundSession:
     def _try_plan(self, hs, s: _Search, plan: np.ndarray, basis: object, why: str) -> str:
         """Solve the LP with the integer columns fixed at ``plan``; keep it if it is better."""
         lo, up = self._arrays.col_lower[s.ints], self._arrays.col_upper[s.ints]
-        plan = np.clip(np.round(plan), lo, up)
+        plan = np.clip(np.round(plan), lo, up) + 0.0  # + 0.0: no -0.0 beside 0.0 in the key
         key = plan.tobytes()
         if key in s.tried:
             return "tried"
-        s.tried.add(key)
         state, value, x = self._lp(hs, s, plan, plan, basis)
+        if state in ("optimal", "infeasible"):  # a plan stopped by a limit is not tried
+            s.tried.add(key)
         if state == "optimal" and value < s.upper:
             s.upper, s.incumbent = value, x
             s.note(f"incumbent {s.sign * value:.10g} from {why}")
@@ -281,6 +286,16 @@ class BranchBoundSession:
         """Solve ``arrays`` (see the module's description)."""
         if not arrays.is_mip:
             return self._lp_session.solve(arrays, options, start)
+        started = time.perf_counter()  # loading counts against the time limit
+        arrays = _integral_bounds(arrays)
+        if arrays is None:
+            return BackendOutcome(
+                Status.INFEASIBLE,
+                "an integer column's bounds hold no integer",
+                SOLVER_NAME,
+                "",
+                log="branch_bound: an integer column's bounds hold no integer\n",
+            )
         hs = highs.import_highspy()
         highs._match_scheduler(hs, options.threads)
         fresh = self._prepare(hs, arrays, options)
@@ -293,7 +308,7 @@ class BranchBoundSession:
         s = _Search(
             arrays,
             options,
-            time.perf_counter(),
+            started,
             ints,
             prio,
             -1.0 if arrays.maximize else 1.0,
@@ -316,7 +331,8 @@ class BranchBoundSession:
         basis = self._h.getBasis()
         self._root_basis = basis
         s.note(f"root bound {s.sign * root:.10g}")
-        candidates = [] if start is None or start.x is None else [("the start", start.x[ints])]
+        given = start is not None and start.x is not None and len(start.x) == arrays.n_cols
+        candidates = [("the start", start.x[ints])] if given else []
         candidates += [("an earlier solution", p) for p in reversed(self.pool)]
         candidates += [("the root rounded up", np.ceil(x[ints] - INT_TOL))]
         for why, plan in candidates:
@@ -349,6 +365,8 @@ class BranchBoundSession:
                 cutoff = self._cutoff(s)
                 state, value, x = self._lp(hs, s, node.lower, node.upper, node.basis, cutoff)
                 self.pseudocosts.observe(node, cutoff if state == "cutoff" else value)
+                if state == "cutoff":  # the subtree is at least the cutoff: a bound still
+                    s.pruned = min(s.pruned, cutoff)
                 if state in ("infeasible", "cutoff"):
                     continue
                 if state == "limit":
@@ -359,12 +377,16 @@ class BranchBoundSession:
                 basis = self._h.getBasis()
             self._report(s, min(value, heap_bound(heap)))
             if s.closed(value):
+                s.pruned = min(s.pruned, value)
                 continue
             xi = x[s.ints]
             frac = np.abs(xi - np.round(xi))
             fractional = frac > INT_TOL
             if not fractional.any():
-                self._try_plan(hs, s, xi, basis, f"node {s.nodes}")
+                if self._try_plan(hs, s, xi, basis, f"node {s.nodes}") == "limit":
+                    heapq.heappush(heap, node)  # still open: its plan was not solved
+                    break
+                s.pruned = min(s.pruned, value)  # the subtree's optimum
                 continue
             level = int(s.priority[fractional].max())
             if level < top:  # the top priority is integral here: try the rest rounded up
@@ -373,6 +395,7 @@ class BranchBoundSession:
                     why = f"rounding down at node {s.nodes}"
                     self._try_plan(hs, s, np.floor(xi + INT_TOL), basis, why)
                 if s.closed(value):
+                    s.pruned = min(s.pruned, value)
                     continue
             cands = np.flatnonzero(fractional & (s.priority == level))
             tried = self._strong(hs, s, node, value, xi, basis, cands)
@@ -385,10 +408,13 @@ class BranchBoundSession:
                     f"root: {int(fractional.sum())} fractional integer columns; branching on "
                     f"column {int(s.ints[j])} (priority {level})"
                 )
+            for state, v, _, _ in tried.get(j, ()):
+                if state == "cutoff":  # a child strong branching cut off: bounded by v
+                    s.pruned = min(s.pruned, v)
             for child in self._children(node, value, xi, basis, j, tried.get(j), seq):
                 heapq.heappush(heap, child)
                 seq += 1
-        bound = min(heap_bound(heap), s.upper)
+        bound = min(heap_bound(heap), s.pruned, s.upper)
         if heap and not s.closed(heap_bound(heap)):  # stopped by the time limit, nodes open
             s.note(f"time limit with {len(heap)} nodes open")
             status = (
@@ -432,6 +458,7 @@ class BranchBoundSession:
                 step = xi[j] - upper[j] if way == 0 else lower[j] - xi[j]
                 gain = v - value if state == "optimal" else (cutoff - value)
                 self.pseudocosts.add(way, int(j), gain, step)
+                v = cutoff if state == "cutoff" else v  # a cut-off child is at least that
                 res.append((state, v, x, self._h.getBasis() if state == "optimal" else None))
             s.strong += 1
             out[int(j)] = res
@@ -520,16 +547,40 @@ class BranchBoundSession:
 
     def _hand_over(self, hs, s: _Search, why: str, bound: float = -math.inf) -> BackendOutcome:
         """HiGHS's own MILP solver from the incumbent, with the time left."""
+        left = s.time_left()
+        if left <= 0:  # no time to hand over: what the search has
+            s.note(f"{why}, and the time limit reached")
+            status = (
+                Status.TIME_LIMIT_FEASIBLE
+                if s.incumbent is not None
+                else (Status.TIME_LIMIT_NO_SOLUTION)
+            )
+            return self._finish(hs, s, status, min(bound, s.pruned, s.upper))
         self._restore(s)
         s.note(f"{why}: handed to HiGHS's MILP solver from the incumbent")
-        left = s.time_left()
         options = s.options.with_(time_limit=None if not math.isfinite(left) else max(left, 0.0))
         start = WarmStart(x=s.incumbent, backend="highs") if s.incumbent is not None else None
         out = highs.solve(s.arrays, options, start=start)
+        if not out.status.has_solution and s.incumbent is not None:  # keep the search's plan
+            s.note(f"HiGHS ended {out.status.value} without a plan: the search's plan stands")
+            return self._finish(hs, s, Status.TIME_LIMIT_FEASIBLE, min(bound, s.pruned, s.upper))
         out.log = "branch_bound (planner, LPs by HiGHS):\n" + "\n".join(s.lines) + "\n" + out.log
         if out.x is not None and out.status.has_solution:
             self._remember(np.round(out.x[s.ints]))
         return out
+
+
+def _integral_bounds(arrays: ProgramArrays) -> ProgramArrays | None:
+    """``arrays`` with every integer column's bounds rounded inward to integers (a bound of
+    2.5 allows at most 2); None when some integer column's bounds then hold no integer."""
+    integer = arrays.integrality.astype(bool)
+    lo = np.where(integer, np.ceil(arrays.col_lower - INT_TOL), arrays.col_lower)
+    up = np.where(integer, np.floor(arrays.col_upper + INT_TOL), arrays.col_upper)
+    if (lo[integer] > up[integer]).any():
+        return None
+    if np.array_equal(lo, arrays.col_lower) and np.array_equal(up, arrays.col_upper):
+        return arrays
+    return replace(arrays, col_lower=lo + 0.0, col_upper=up + 0.0)
 
 
 def _loaded_options(options: SolveOptions) -> tuple:
