@@ -163,9 +163,8 @@ def test_joint_milp_frontier_matches_highs():
     assert ours["total_cost"].to_numpy() == pytest.approx(theirs["total_cost"].to_numpy(), abs=1e-5)
 
 
-def test_an_lp_stopped_by_a_limit_is_not_an_infeasible_milp(monkeypatch):
-    """Only the root LP is solved; every later LP reports a limit: the search stops with its
-    nodes open, which is a time limit without a plan, never "infeasible"."""
+def only_the_root_lp(monkeypatch) -> None:
+    """Let the first LP of a search run and every later one report a limit."""
     real = bb.BranchBoundSession._lp
     calls = []
 
@@ -176,6 +175,12 @@ def test_an_lp_stopped_by_a_limit_is_not_an_infeasible_milp(monkeypatch):
         return "limit", float("inf"), None
 
     monkeypatch.setattr(bb.BranchBoundSession, "_lp", limited)
+
+
+def test_an_lp_stopped_by_a_limit_is_not_an_infeasible_milp(monkeypatch):
+    """Only the root LP is solved; every later LP reports a limit: the search stops with its
+    nodes open, which is a time limit without a plan, never "infeasible"."""
+    only_the_root_lp(monkeypatch)
     r = solve(cover(), "branch_bound", SolveOptions(mip_gap=0.0))
     assert r.status is Status.TIME_LIMIT_NO_SOLUTION
     assert "nodes open" in r.log
@@ -269,16 +274,7 @@ def test_a_plan_stopped_by_a_limit_keeps_its_node_open(monkeypatch):
     """min x, x integer in [0, 5], x >= 1: the root is integral, but every LP after it
     reports a limit, so its plan is never solved: a time limit, never "infeasible".
     Checked: before plans stopped by a limit stayed untried, this said infeasible."""
-    real = bb.BranchBoundSession._lp
-    calls = []
-
-    def limited(self, hs, s, lower, upper, basis, cutoff=float("inf")):
-        calls.append(1)
-        if len(calls) == 1:
-            return real(self, hs, s, lower, upper, basis, cutoff)
-        return "limit", float("inf"), None
-
-    monkeypatch.setattr(bb.BranchBoundSession, "_lp", limited)
+    only_the_root_lp(monkeypatch)
     r = solve(one_integer(0.0, 5.0, need=1.0), "branch_bound", SolveOptions(mip_gap=0.0))
     assert r.status is Status.TIME_LIMIT_NO_SOLUTION
 
