@@ -224,6 +224,23 @@ def section_backends(args) -> list[dict]:
     return rows
 
 
+def shipped_problems():
+    """Every shipped scenario and the model's defaults: (name, scenario, built program, the
+    scenario without raw solver options), one at a time."""
+    cases = [
+        (p.name, load_scenario(p), p.parent) for p in sorted((ROOT / "scenarios").glob("*.toml"))
+    ]
+    cases.append(("defaults (MODEL.md)", Scenario(name="defaults"), None))
+    for name, sc, where in cases:
+        ds = load_scenario_dataset(sc, where) if where is not None else load_scenario_dataset(sc)
+        yield (
+            name,
+            sc,
+            build_model(ds, sc).program,
+            replace(sc, solver=replace(sc.solver, options={})),
+        )
+
+
 def _auto_line(log: str) -> str:
     return next((line for line in log.splitlines() if line.startswith("auto:")), "")
 
@@ -233,14 +250,7 @@ def section_auto(args) -> list[dict]:
     side in one run, 2 threads for the pinned backends; and CBC on one thread with and
     without its feasibility pump (the setting of auto's CBC racer)."""
     rows = []
-    cases = [
-        (p.name, load_scenario(p), p.parent) for p in sorted((ROOT / "scenarios").glob("*.toml"))
-    ]
-    cases.append(("defaults (MODEL.md)", Scenario(name="defaults"), None))
-    for name, sc, where in cases:
-        ds = load_scenario_dataset(sc, where) if where is not None else load_scenario_dataset(sc)
-        program = build_model(ds, sc).program
-        base = replace(sc, solver=replace(sc.solver, options={}))
+    for name, sc, program, base in shipped_problems():
         variants = [
             ("highs", "highs", options_of(base, args.time_limit, 2)),
             ("pulp", "pulp", options_of(base, args.time_limit, 2)),
@@ -443,14 +453,7 @@ def section_engines(args) -> list[dict]:
     """Every shipped scenario and the model's defaults with each of :data:`ENGINES`, the
     scenario's limits and 2 threads, no raw options (each backend on its own defaults)."""
     rows = []
-    cases = [
-        (p.name, load_scenario(p), p.parent) for p in sorted((ROOT / "scenarios").glob("*.toml"))
-    ]
-    cases.append(("defaults (MODEL.md)", Scenario(name="defaults"), None))
-    for name, sc, where in cases:
-        ds = load_scenario_dataset(sc, where) if where is not None else load_scenario_dataset(sc)
-        program = build_model(ds, sc).program
-        base = replace(sc, solver=replace(sc.solver, options={}))
+    for name, sc, program, base in shipped_problems():
         for backend in ENGINES:
             c0, t0 = cpu_seconds(), time.perf_counter()
             res = solve(program, backend, options_of(base, args.time_limit, 2))

@@ -180,9 +180,7 @@ def frontier(
         return out
     order = [float(t) for t in targets[::-1]]  # tightest first: each optimum fits the next
     start = low.warm_start() if warm_start else None
-    if _in_chains(program, workers, n) and backend in THREAD_CHAIN_BACKENDS:
-        solved = _thread_chains(model, order, backend, options, start, workers, progress, n)
-    elif _in_chains(program, workers, n):
+    if _in_chains(program, workers, n):
         solved = _solve_chains(model, order, backend, options, start, workers, progress, n)
     else:
         solved = _solve_chain(model, order, backend, options, start, session, progress, n)
@@ -243,40 +241,36 @@ def _solve_chains(
 ) -> list[tuple[float, SolveResult, float]]:
     """The targets dealt round-robin into ``workers`` chains (tightest first in each), each
     warm-started from the lowest-DI point (feasible for every target) and then from its own
-    previous point, one solver thread per chain; back in ``order``."""
-    from planner.parallel import process_map
-
+    previous point, ``options.threads / workers`` solver threads per chain: in threads of
+    this process (:data:`THREAD_CHAIN_BACKENDS`) or worker processes; back in ``order``."""
     chains = [order[k::workers] for k in range(workers)]
     per_chain = options.with_(threads=max(1, (options.threads or workers) // workers))
     if start is not None:
         start = replace(start, basis=None)  # a MILP start is its point
-    items = [(model, chain, backend, per_chain, start) for chain in chains]
-    shifted = None
-    if progress is not None:
-        sizes = [len(c) for c in chains]
-        shifted = lambda k, _total: progress(1 + sum(sizes[:k]), total + 1)  # noqa: E731
-    parts = process_map(_chain_task, items, workers, what="frontier chains", progress=shifted)
+    run = _in_threads if backend in THREAD_CHAIN_BACKENDS else _in_processes
+    parts = run(model, chains, backend, per_chain, start, progress, total)
     by_target = {target: (res, seconds) for part in parts for target, res, seconds in part}
     return [(t, *by_target[t]) for t in order]
 
 
-def _thread_chains(
-    model: CoalitionModel,
-    order: list[float],
-    backend: str,
-    options: SolveOptions,
-    start: WarmStart | None,
-    workers: int,
-    progress: Callable[[int, int], None] | None,
-    total: int,
-) -> list[tuple[float, SolveResult, float]]:
-    """The chains of :func:`_solve_chains` in threads of this process, each with its own copy
-    of the model and its own :class:`~planner.solver.SolverSession` (HiGHS releases the GIL
-    while it solves): no worker start-up, no model sent to another process."""
+def _in_processes(model, chains, backend, options, start, progress, total) -> list:
+    """Each chain in a worker process (:func:`_chain_task`)."""
+    from planner.parallel import process_map
+
+    items = [(model, chain, backend, options, start) for chain in chains]
+    shifted = None
+    if progress is not None:
+        sizes = [len(c) for c in chains]
+        shifted = lambda k, _total: progress(1 + sum(sizes[:k]), total + 1)  # noqa: E731
+    return process_map(_chain_task, items, len(chains), what="frontier chains", progress=shifted)
+
+
+def _in_threads(model, chains, backend, options, start, progress, total) -> list:
+    """Each chain in a thread of this process with its own copy of the model and its own
+    :class:`~planner.solver.SolverSession` (HiGHS releases the GIL while it solves): no
+    worker start-up, no model sent to another process."""
     from concurrent.futures import ThreadPoolExecutor
 
-    chains = [order[k::workers] for k in range(workers)]
-    per_chain = options.with_(threads=max(1, (options.threads or workers) // workers))
     models = [model] + [copy.deepcopy(model) for _ in chains[1:]]
     lock, done = threading.Lock(), [1]
 
@@ -286,14 +280,12 @@ def _thread_chains(
             if progress is not None:
                 progress(done[0], total + 1)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="frontier-chain") as pool:
+    with ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="frontier") as pool:
         futures = [
-            pool.submit(_solve_chain, m, chain, backend, per_chain, start, SolverSession(), tick)
+            pool.submit(_solve_chain, m, chain, backend, options, start, SolverSession(), tick)
             for m, chain in zip(models, chains, strict=True)
         ]
-        parts = [f.result() for f in futures]
-    by_target = {target: (res, seconds) for part in parts for target, res, seconds in part}
-    return [(t, *by_target[t]) for t in order]
+        return [f.result() for f in futures]
 
 
 def _row(
