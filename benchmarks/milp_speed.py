@@ -124,11 +124,13 @@ def lp_bound(program) -> tuple[float, float]:
 
 
 def timed_solve(program, backend: str, options: SolveOptions) -> dict:
-    """Solve once; wall and CPU seconds, status, objective, bounds, nodes."""
+    """Solve once; wall and CPU seconds, status, objective, bounds, the worst violation, the
+    solver's summary, nodes (from HiGHS's or CBC's log), whether branch_bound handed over."""
     c0, t0 = cpu_seconds(), time.perf_counter()
     res = solve(program, backend, options)
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
-    figures = highs_log_figures(res.log) if backend == "highs" else cbc_log_figures(res.log)
+    logs = {"highs": highs_log_figures, "pulp": cbc_log_figures}
+    figures = logs[backend](res.log) if backend in logs else {}
     return {
         "backend": backend if backend != "pulp" else f"pulp/{options.pulp_solver}",
         "status": res.status.value,
@@ -139,6 +141,9 @@ def timed_solve(program, backend: str, options: SolveOptions) -> dict:
         "duals_seconds": res.timings["duals"],
         "wall_seconds": wall,
         "cpu_seconds": cpu,
+        "max_violation": res.max_violation,
+        "summary": res.solver_status,
+        "handed_over": "handed to HiGHS" in res.log,
         **figures,
     }
 
@@ -455,27 +460,12 @@ def section_engines(args) -> list[dict]:
     rows = []
     for name, sc, program, base in shipped_problems():
         for backend in ENGINES:
-            c0, t0 = cpu_seconds(), time.perf_counter()
-            res = solve(program, backend, options_of(base, args.time_limit, 2))
-            wall = time.perf_counter() - t0
-            row = {
-                "scenario": name,
-                "backend": backend,
-                "shipped": backend == sc.solver.backend,
-                "status": res.status.value,
-                "objective": res.objective,
-                "gap": res.gap,
-                "max_violation": res.max_violation,
-                "solve_seconds": res.timings["solve"],
-                "duals_seconds": res.timings["duals"],
-                "wall_seconds": wall,
-                "cpu_seconds": cpu_seconds() - c0,
-                "summary": res.solver_status,
-            }
+            row = timed_solve(program, backend, options_of(base, args.time_limit, 2))
+            row.update(scenario=name, shipped=backend == sc.solver.backend)
             rows.append(row)
             print(
                 f"{name:<28} {backend:<13} {row['status']:<20} obj {row['objective']:.10g}  "
-                f"gap {row['gap']:.2g}  wall {wall:6.1f} s  {row['summary']}",
+                f"gap {row['gap']:.2g}  wall {row['wall_seconds']:6.1f} s  {row['summary']}",
                 flush=True,
             )
     return rows
@@ -548,27 +538,14 @@ def section_size_capped(args) -> list[dict]:
                 pulp_solver=sc.solver.pulp_solver,
                 solver_options=raw,
             )
-            c0, t0 = cpu_seconds(), time.perf_counter()
-            res = solve(program, backend, opts)
-            wall = time.perf_counter() - t0
-            rows.append(
-                {
-                    "problem": f"best coalition of {spec.size} ({spec.name})",
-                    "backend": backend,
-                    "status": res.status.value,
-                    "objective": res.objective,
-                    "best_bound": res.best_bound,
-                    "gap": res.gap,
-                    "wall_seconds": wall,
-                    "cpu_seconds": cpu_seconds() - c0,
-                    "summary": res.solver_status,
-                    "handed_over": "handed to HiGHS" in res.log,
-                }
-            )
+            row = timed_solve(program, backend, opts)
+            row["problem"] = f"best coalition of {spec.size} ({spec.name})"
+            rows.append(row)
             print(
-                f"{spec.name} best of {spec.size}: {backend:<13} {res.status.value:<20} "
-                f"obj {res.objective:.10g} gap {res.gap:.2g} wall {wall:6.1f} s "
-                f"{'(handed to HiGHS)' if rows[-1]['handed_over'] else ''}",
+                f"{spec.name} best of {spec.size}: {backend:<13} {row['status']:<20} "
+                f"obj {row['objective']:.10g} gap {row['gap']:.2g} "
+                f"wall {row['wall_seconds']:6.1f} s "
+                f"{'(handed to HiGHS)' if row['handed_over'] else ''}",
                 flush=True,
             )
     return rows
