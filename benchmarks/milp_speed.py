@@ -465,7 +465,8 @@ def section_engines(args) -> list[dict]:
             rows.append(row)
             print(
                 f"{name:<28} {backend:<13} {row['status']:<20} obj {row['objective']:.10g}  "
-                f"gap {row['gap']:.2g}  wall {row['wall_seconds']:6.1f} s  {row['summary']}",
+                f"gap {row['gap']:.2g}  viol {row['max_violation']:.2g}  "
+                f"wall {row['wall_seconds']:6.1f} s  {row['summary']}",
                 flush=True,
             )
     return rows
