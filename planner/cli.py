@@ -717,7 +717,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="reuse",
         help="reuse: re-solve one built program (default); local/dask: independent solves",
     )
-    fr.add_argument("--workers", type=int, default=2, help="processes or Dask workers")
+    fr.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes or Dask workers (local/dask), chains (reuse); default 2, and one "
+        "chain with branch_bound, whose solves use the threads themselves",
+    )
     fr.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
     solver_flags(fr)
     progress_flags(fr)

@@ -33,11 +33,19 @@ __all__ = [
     "FRONTIER_COLUMNS",
     "FRONTIER_EXECUTORS",
     "FRONTIER_HIGHS_OPTIONS",
+    "ONE_CHAIN_BACKENDS",
     "THREAD_CHAIN_BACKENDS",
     "frontier",
 ]
 
 FRONTIER_EXECUTORS = ("reuse", "local", "dask")
+#: backends whose ``"reuse"`` frontier stays in one chain unless ``workers`` says otherwise:
+#: their solves use a second thread themselves (LPs side by side, the next point's root
+#: solved ahead); measured side by side, ``benchmarks/milp_speed.py --sections
+#: frontier_engines``: one chain 4.9 s, two chains of one thread each 6.1 s (11 points)
+ONE_CHAIN_BACKENDS = ("branch_bound",)
+#: worker processes (executors ``"local"``, ``"dask"``) or chains when ``workers`` is not given
+DEFAULT_WORKERS = 2
 #: backends whose frontier chains run in threads of this process rather than worker processes
 #: (their solves spend their time in HiGHS, which releases the GIL; measured side by side,
 #: ``benchmarks/milp_speed.py --sections frontier_engines``)
@@ -80,7 +88,7 @@ def frontier(
     points: int | None = None,
     warm_start: bool = True,
     executor: str = "reuse",
-    workers: int = 2,
+    workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
@@ -109,14 +117,17 @@ def frontier(
         ``"dask"`` (a Dask scheduler, ``scheduler`` address or a local cluster) solve each
         target as an independent ``cost`` run of the scenario (its ``data.path`` is loaded by
         every worker; ``dataset`` serves the lowest-DI solve).
-    workers : int
-        Worker processes for ``"local"`` and ``"dask"``. With ``"reuse"``, a MILP frontier
-        of at least two points per worker is dealt round-robin into this many chains, each
-        solved from the lowest-DI point and then from its own previous point, with
-        ``options.threads / workers`` solver threads each: in threads of this process with
-        a model copy and a session each (backends :data:`THREAD_CHAIN_BACKENDS`), else in
-        worker processes. 1 keeps every point in one chain, as does an LP frontier, whose
-        re-solves hot-start in place.
+    workers : int, optional
+        Worker processes for ``"local"`` and ``"dask"`` (default :data:`DEFAULT_WORKERS`).
+        With ``"reuse"``, a MILP frontier of at least two points per worker is dealt
+        round-robin into this many chains, each solved from the lowest-DI point and then
+        from its own previous point, with ``options.threads / workers`` solver threads
+        each: in threads of this process with a model copy and a session each (backends
+        :data:`THREAD_CHAIN_BACKENDS`), else in worker processes. 1 keeps every point in
+        one chain, as does an LP frontier, whose re-solves hot-start in place. Default: one
+        chain with the backends :data:`ONE_CHAIN_BACKENDS` (each point's solve uses the
+        threads, and the next point's root LP is solved beside it), else
+        :data:`DEFAULT_WORKERS` chains.
     scheduler : str, optional
         Dask scheduler address.
     progress : callable, optional
@@ -134,6 +145,9 @@ def frontier(
     """
     if executor not in FRONTIER_EXECUTORS:
         raise ValueError(f"executor {executor!r} is not one of {FRONTIER_EXECUTORS}")
+    if workers is None:
+        one_chain = executor == "reuse" and backend in ONE_CHAIN_BACKENDS
+        workers = 1 if one_chain else DEFAULT_WORKERS
     options = options or SolveOptions()
     if points is not None:  # checked by the scenario's rule for objective.points
         scenario = scenario.with_overrides({"objective.points": points}, source="frontier")
@@ -209,7 +223,10 @@ def _solve_chain(
 ) -> list[tuple[float, SolveResult, float]]:
     """Solve the targets in ``order``, each from the previous point (``start`` first)."""
     out = []
-    for target in order:
+    for k, target in enumerate(order):
+        if session is not None and k + 1 < len(order):  # the next point's root, ahead
+            model.set_dependency_target(order[k + 1])
+            session.expect(model.program, backend, options)
         model.set_dependency_target(target)
         t0 = time.perf_counter()
         res: SolveResult = solve(model.program, backend, options, start=start, session=session)

@@ -96,10 +96,31 @@ class SolverSession:
             self._states[backend] = factory()
         return self._states[backend]
 
+    def expect(self, program: Program, backend: str, options: SolveOptions | None = None) -> None:
+        """Say that the next :func:`solve` of this session will be ``program`` as it is now
+        (the next point of a frontier, say). A backend that can use it (``branch_bound``:
+        the next root LP, solved beside the current search) takes a copy of its arrays;
+        the others ignore it. Nothing changes if the next solve turns out to be another.
+        """
+        options = options or SolveOptions()
+        state = self.state(backend, backend_module(backend))
+        if state is not None and hasattr(state, "expect") and program.is_mip:
+            state.expect(_solver_arrays(program, options)[1])
+
     @property
     def reloads(self) -> int:
         """Times a model was loaded from scratch (a measure of the reuse achieved)."""
         return sum(int(getattr(s, "reloads", 0)) for s in self._states.values())
+
+
+def _solver_arrays(
+    program: Program, options: SolveOptions
+) -> tuple[ProgramArrays, ProgramArrays, float]:
+    """The program's arrays, those a backend gets (the objective scaled) and the scale."""
+    original = ProgramArrays.from_program(program)
+    scale = objective_scale(original.c) if options.scale_objective else 1.0
+    arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
+    return original, arrays, scale
 
 
 def _nan_split(program: Program, n: int, by: str) -> dict[str, pd.Series]:
@@ -182,9 +203,7 @@ def solve(
     linking = program.metadata.get("decompose")
     if linking is not None and not program.is_mip:
         return _solve_decomposed(program, backend, list(linking), options)
-    original = ProgramArrays.from_program(program)
-    scale = objective_scale(original.c) if options.scale_objective else 1.0
-    arrays = replace(original, c=original.c * scale, constant=original.constant * scale)
+    original, arrays, scale = _solver_arrays(program, options)
     numerics = program_numerics(program, scale)
     t0 = time.perf_counter()
     empty = _failing_empty_rows(program, original)

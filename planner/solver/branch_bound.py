@@ -46,7 +46,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -74,6 +76,10 @@ INT_TOL = 1e-6
 ABS_GAP = 1e-6
 #: seconds between two progress reports
 REPORT_INTERVAL = 0.5
+#: solve two LPs side by side (both directions of a strong branching; the root beside the
+#: start's plan) on a second loaded HiGHS object when the solve may use two threads; each LP
+#: always goes to the same object, so a solve is as deterministic as with one
+SIDE_BY_SIDE = True
 
 SOLVER_NAME = "planner branch and bound (HiGHS LPs)"
 
@@ -192,6 +198,13 @@ class BranchBoundSession:
         """What branchings changed, kept from solve to solve of the session."""
         self.reloads = 0
         """How many times the relaxation was loaded from scratch."""
+        self._helper = None  # a second loaded copy of the relaxation (SIDE_BY_SIDE)
+        self._pool: ThreadPoolExecutor | None = None  # the thread that runs the helper's LPs
+        self._expected: ProgramArrays | None = None  # the next solve's arrays (expect)
+        self._scout = None  # a third copy, for the next solve's root LP
+        self._scout_arrays: ProgramArrays | None = None  # what the scout has loaded
+        self._scout_pool: ThreadPoolExecutor | None = None
+        self._ahead: tuple | None = None  # (relaxed arrays, future of the root's 4-tuple)
 
     # ------------------------------------------------------------------ loading
     def _prepare(self, hs, arrays: ProgramArrays, options: SolveOptions) -> bool:
@@ -206,21 +219,113 @@ class BranchBoundSession:
             if not _same_direction(self._arrays.c, relaxed.c):  # another objective:
                 self.pseudocosts = _Pseudocosts(self.pseudocosts.sums.shape[1])  # new gains
             highs.push_changes(self._h, self._arrays, relaxed)
+            if self._helper is not None:
+                highs.push_changes(self._helper, self._arrays, relaxed)
             self._arrays = relaxed
             return False
-        h = highs.new_highs(hs, quiet=True)
-        highs._set(h, "output_flag", False)
-        if options.threads is not None:
-            highs._set(h, "threads", int(options.threads))
-        highs._set(h, "random_seed", int(options.random_seed))
-        highs._set_raw(h, options.solver_options)
-        h.passModel(highs._build(hs, relaxed))
+        h = self._load(hs, relaxed, options, options.threads)
         self._h, self._arrays, self._options = h, relaxed, _loaded_options(options)
         self._integrality = arrays.integrality.copy()
-        self._root_basis, self.pool = None, []
+        self._root_basis, self.pool, self._helper = None, [], None
         self.pseudocosts = _Pseudocosts(int(np.count_nonzero(arrays.integrality)))
         self.reloads += 1
         return True
+
+    @staticmethod
+    def _load(hs, relaxed: ProgramArrays, options: SolveOptions, threads: int | None):
+        """A HiGHS object with ``relaxed`` loaded and the session's options set."""
+        h = highs.new_highs(hs, quiet=True)
+        highs._set(h, "output_flag", False)
+        if threads is not None:
+            highs._set(h, "threads", int(threads))
+        highs._set(h, "random_seed", int(options.random_seed))
+        highs._set_raw(h, options.solver_options)
+        h.passModel(highs._build(hs, relaxed))
+        return h
+
+    def _side(self, hs, options: SolveOptions):
+        """The helper object for LPs solved beside the main one (loaded on first use, then
+        kept and updated with the main one), or None when the solve has one thread."""
+        threads = options.threads if options.threads is not None else (os.cpu_count() or 1)
+        if not SIDE_BY_SIDE or threads < 2:
+            return None
+        if self._helper is None:
+            self._helper = self._load(hs, self._arrays, options, 1)
+            highs._set(self._helper, "presolve", "off")
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="branch_bound")
+        return self._helper
+
+    # ------------------------------------------------------------------ the next root
+    def expect(self, arrays: ProgramArrays) -> None:
+        """The next solve will be ``arrays``: once this solve's root is known, the next
+        root LP is solved from its basis beside the search (on a third HiGHS object, so
+        every LP still goes to the same object whatever the timing)."""
+        self._expected = arrays
+
+    def _look_ahead(self, hs, s: _Search, basis) -> None:
+        """Start the expected solve's root LP from ``basis`` (this solve's root) on the
+        scout, when the solve may use two threads and only bounds, costs or right-hand
+        sides differ from the loaded relaxation."""
+        expected, self._expected = self._expected, None
+        if expected is None or self._side(hs, s.options) is None:
+            return
+        relaxed = replace(expected, integrality=np.zeros_like(expected.integrality))
+        if not (
+            highs.same_matrix(self._arrays, relaxed)
+            and np.array_equal(self._integrality, expected.integrality)
+        ):
+            return
+        if self._scout is None:
+            self._scout = self._load(hs, relaxed, s.options, 1)
+            highs._set(self._scout, "presolve", "off")
+        else:
+            highs.push_changes(self._scout, self._scout_arrays, relaxed)
+        self._scout_arrays = relaxed
+        if self._scout_pool is None:
+            self._scout_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scout")
+        ints, sign, limit = s.ints, s.sign, s.options.time_limit
+        lo, up = relaxed.col_lower[ints], relaxed.col_upper[ints]
+
+        def run() -> tuple:
+            highs._match_scheduler(hs, 1)
+            ahead = _Search(
+                relaxed,
+                s.options.with_(time_limit=limit),
+                time.perf_counter(),
+                ints,
+                s.priority,
+                sign,
+            )
+            root = self._lp_on(self._scout, hs, ahead, lo, up, basis, keep_basis=True)
+            if root[0] != "optimal":
+                return root, None, None
+            plan = _rounded(np.ceil(root[2][ints] - INT_TOL), lo, up)
+            return root, plan, self._lp_on(self._scout, hs, ahead, plan, plan, root[3])
+
+        self._ahead = (relaxed, self._scout_pool.submit(run))
+
+    def _root_ahead(self, s: _Search) -> tuple | None:
+        """The root LP solved ahead for this solve, if it was this relaxation and ended
+        optimal: ``(state, value, x, basis)``; the root rounded up, solved after it, is
+        taken as a plan."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        relaxed, future = ahead
+        got, plan, planned = future.result()
+        same = (
+            np.array_equal(relaxed.c, self._arrays.c)
+            and np.array_equal(relaxed.col_lower, self._arrays.col_lower)
+            and np.array_equal(relaxed.col_upper, self._arrays.col_upper)
+            and np.array_equal(relaxed.rhs, self._arrays.rhs)
+            and np.array_equal(relaxed.sense_codes, self._arrays.sense_codes)
+        )
+        if not same or got[0] != "optimal":
+            return None
+        s.lps += 2
+        self._take_plan(s, plan, *planned[:3], "the root rounded up")
+        return got
 
     def _remember(self, plan: np.ndarray) -> None:
         kept = [p for p in self.pool if not np.array_equal(p, plan)]
@@ -240,44 +345,87 @@ class BranchBoundSession:
         sign * objective, x), ("infeasible", inf, None), ("cutoff", ...) when the dual simplex
         proves the objective above ``cutoff`` (HiGHS's ``objective_bound``, a minimisation's
         own objective), ("limit", ...) or ("failed", ...)."""
-        h = self._h
+        state, value, x, _ = self._lp_on(self._h, hs, s, lower, upper, basis, cutoff)
+        return state, value, x
+
+    @staticmethod
+    def _lp_on(
+        h,
+        hs,
+        s: _Search,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        basis: object | None,
+        cutoff: float = math.inf,
+        keep_basis: bool = False,
+    ) -> tuple[str, float, np.ndarray | None, object | None]:
+        """:meth:`_lp` on the HiGHS object ``h``; also the optimal basis if ``keep_basis``."""
         h.changeColsBounds(len(s.ints), s.ints.astype(np.int32), lower, upper)
         if basis is not None:
+            # from the basis alone: HiGHS would otherwise carry its last run's simplex state
+            # (edge weights) into this one, and the optimal vertex would depend on which LPs
+            # the object solved before (which object, in what order)
+            h.clearSolver()
             h.setBasis(basis)
         left = s.time_left()
         if left <= 0:
-            return "limit", math.inf, None
+            return "limit", math.inf, None, None
         highs.set_time_limit(h, float(left) if math.isfinite(left) else None)
         highs._set(h, "objective_bound", cutoff)
         h.run()
-        s.lps += 1
+        s.lps += 1  # the GIL is held here: the count of two threads adds up
         status = h.getModelStatus()
         m = hs.HighsModelStatus
         if status == m.kOptimal:
             value = s.sign * float(h.getInfo().objective_function_value)
-            return "optimal", value, np.asarray(h.getSolution().col_value, dtype=float)
+            x = np.asarray(h.getSolution().col_value, dtype=float)
+            return "optimal", value, x, h.getBasis() if keep_basis else None
         if status == m.kInfeasible:
-            return "infeasible", math.inf, None
+            return "infeasible", math.inf, None, None
         if status == m.kObjectiveBound:  # the dual simplex passed the cutoff: pruned
-            return "cutoff", math.inf, None
+            return "cutoff", math.inf, None, None
         if status in highs._limit_codes(hs):
-            return "limit", math.inf, None
-        return "failed", math.inf, None
+            return "limit", math.inf, None, None
+        return "failed", math.inf, None, None
 
-    def _try_plan(self, hs, s: _Search, plan: np.ndarray, basis: object, why: str) -> str:
-        """Solve the LP with the integer columns fixed at ``plan``; keep it if it is better."""
+    def _beside(self, hs, s: _Search, side, task: tuple, main):
+        """Start the LP ``task`` (lower, upper, basis, cutoff) on the helper ``side`` in its
+        thread, run ``main()`` here, then wait: ``(main's result, the task's 4-tuple)``."""
+
+        def run() -> tuple:
+            highs._match_scheduler(hs, 1)
+            return self._lp_on(side, hs, s, *task, keep_basis=True)
+
+        future = self._pool.submit(run)
+        try:
+            here = main()
+        finally:
+            there = future.result()
+        return here, there
+
+    def _plan(self, s: _Search, plan: np.ndarray) -> np.ndarray | None:
+        """``plan`` rounded into the integer columns' bounds; None if it was tried already."""
         lo, up = self._arrays.col_lower[s.ints], self._arrays.col_upper[s.ints]
-        plan = np.clip(np.round(plan), lo, up) + 0.0  # + 0.0: no -0.0 beside 0.0 in the key
-        key = plan.tobytes()
-        if key in s.tried:
-            return "tried"
-        state, value, x = self._lp(hs, s, plan, plan, basis)
+        plan = _rounded(plan, lo, up)
+        return None if plan.tobytes() in s.tried else plan
+
+    @staticmethod
+    def _take_plan(s: _Search, plan: np.ndarray, state: str, value: float, x, why: str) -> str:
+        """Record the LP of ``plan`` as tried; keep its point if it is better."""
         if state in ("optimal", "infeasible"):  # a plan stopped by a limit is not tried
-            s.tried.add(key)
+            s.tried.add(plan.tobytes())
         if state == "optimal" and value < s.upper:
             s.upper, s.incumbent = value, x
             s.note(f"incumbent {s.sign * value:.10g} from {why}")
         return state
+
+    def _try_plan(self, hs, s: _Search, plan: np.ndarray, basis: object, why: str) -> str:
+        """Solve the LP with the integer columns fixed at ``plan``; keep it if it is better."""
+        plan = self._plan(s, plan)
+        if plan is None:
+            return "tried"
+        state, value, x = self._lp(hs, s, plan, plan, basis)
+        return self._take_plan(s, plan, state, value, x, why)
 
     # ------------------------------------------------------------------ the search
     def solve(
@@ -318,9 +466,8 @@ class BranchBoundSession:
             f"relaxation {'loaded' if fresh else 'updated in place'}"
         )
         lo0, up0 = arrays.col_lower[ints], arrays.col_upper[ints]
-        highs._set(self._h, "presolve", "choose" if self._root_basis is None else "off")
-        state, root, x = self._lp(hs, s, lo0, up0, self._root_basis)
-        highs._set(self._h, "presolve", "off")
+        given = start is not None and start.x is not None and len(start.x) == arrays.n_cols
+        state, root, x = self._root(hs, s, lo0, up0, start.x[ints] if given else None)
         if state == "infeasible":
             s.note("the LP relaxation is infeasible")
             return self._finish(hs, s, Status.INFEASIBLE, math.inf)
@@ -328,10 +475,9 @@ class BranchBoundSession:
             return self._finish(hs, s, Status.TIME_LIMIT_NO_SOLUTION, -math.inf)
         if state != "optimal":
             return self._hand_over(hs, s, f"the root LP ended {state}")
-        basis = self._h.getBasis()
-        self._root_basis = basis
+        basis = self._root_basis
+        self._look_ahead(hs, s, basis)
         s.note(f"root bound {s.sign * root:.10g}")
-        given = start is not None and start.x is not None and len(start.x) == arrays.n_cols
         candidates = [("the start", start.x[ints])] if given else []
         candidates += [("an earlier solution", p) for p in reversed(self.pool)]
         candidates += [("the root rounded up", np.ceil(x[ints] - INT_TOL))]
@@ -341,6 +487,38 @@ class BranchBoundSession:
         if s.incumbent is None:  # rounding to the nearest is dearer and rarely better
             self._try_plan(hs, s, np.round(x[ints]), basis, "the root rounded")
         return self._search(hs, s, _Node(root, 0, 0, lo0, up0, basis), x)
+
+    def _root(self, hs, s: _Search, lo0, up0, start: np.ndarray | None) -> tuple:
+        """The root LP ``(state, value, x)``; an optimal one's basis becomes the session's
+        root basis. Taken from the scout when it solved this relaxation ahead
+        (:meth:`expect`); else, with a helper and a basis from an earlier solve, the start's
+        plan is solved beside it (from that basis: it needs nothing of the root)."""
+        ahead = self._root_ahead(s)
+        if ahead is not None:
+            state, value, x, self._root_basis = ahead
+            s.note("root LP solved ahead, beside the previous solve")
+            return state, value, x
+        side = self._side(hs, s.options) if self._root_basis is not None else None
+        plan = self._plan(s, start) if start is not None and side is not None else None
+        highs._set(self._h, "presolve", "choose" if self._root_basis is None else "off")
+        try:
+            if plan is None:
+                here = self._lp(hs, s, lo0, up0, self._root_basis)
+            else:
+                here, (state, value, x, _) = self._beside(
+                    hs,
+                    s,
+                    side,
+                    (plan, plan, self._root_basis, math.inf),
+                    lambda: self._lp(hs, s, lo0, up0, self._root_basis),
+                )
+        finally:
+            highs._set(self._h, "presolve", "off")
+        if here[0] == "optimal":  # an infeasible root leaves no plan to keep
+            self._root_basis = self._h.getBasis()
+            if plan is not None:
+                self._take_plan(s, plan, state, value, x, "the start")
+        return here
 
     def _search(self, hs, s: _Search, root: _Node, root_x: np.ndarray) -> BackendOutcome:
         heap = [root]
@@ -441,16 +619,33 @@ class BranchBoundSession:
         f = np.abs(xi[todo] - np.round(xi[todo]))
         todo = todo[np.argsort(-f, kind="stable")][:STRONG_CANDIDATES]
         out: dict = {}
+        side = self._side(hs, s.options)
         for j in todo:
             res = []
-            for way in (0, 1):
-                lower, upper = node.lower.copy(), node.upper.copy()
-                if way == 0:
-                    upper[j] = math.floor(xi[j])
-                else:
-                    lower[j] = math.ceil(xi[j])
-                cutoff = self._cutoff(s)
-                state, v, x = self._lp(hs, s, lower, upper, basis, cutoff)
+            down = (node.lower, node.upper.copy())
+            down[1][j] = math.floor(xi[j])
+            up = (node.lower.copy(), node.upper)
+            up[0][j] = math.ceil(xi[j])
+            cutoff = self._cutoff(s)  # the incumbent stays: one cutoff for both directions
+            if side is None:
+                solved = [
+                    self._lp_on(self._h, hs, s, *down, basis, cutoff, keep_basis=True),
+                    self._lp_on(self._h, hs, s, *up, basis, cutoff, keep_basis=True),
+                ]
+            else:  # down here, up on the helper: each direction always on the same object
+                solved = list(
+                    self._beside(
+                        hs,
+                        s,
+                        side,
+                        (*up, basis, cutoff),
+                        lambda down=down, cutoff=cutoff: self._lp_on(
+                            self._h, hs, s, *down, basis, cutoff, keep_basis=True
+                        ),
+                    )
+                )
+            for way, (lower, upper) in enumerate((down, up)):
+                state, v, x, b = solved[way]
                 if state == "failed":
                     return None
                 if state == "limit":
@@ -459,7 +654,7 @@ class BranchBoundSession:
                 gain = v - value if state == "optimal" else (cutoff - value)
                 self.pseudocosts.add(way, int(j), gain, step)
                 v = cutoff if state == "cutoff" else v  # a cut-off child is at least that
-                res.append((state, v, x, self._h.getBasis() if state == "optimal" else None))
+                res.append((state, v, x, b))
             s.strong += 1
             out[int(j)] = res
             if any(r[0] != "optimal" for r in res):
@@ -581,6 +776,11 @@ def _integral_bounds(arrays: ProgramArrays) -> ProgramArrays | None:
     if np.array_equal(lo, arrays.col_lower) and np.array_equal(up, arrays.col_upper):
         return arrays
     return replace(arrays, col_lower=lo + 0.0, col_upper=up + 0.0)
+
+
+def _rounded(plan: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """``plan`` rounded to integers within the bounds (+ 0.0: no -0.0 beside 0.0 in a key)."""
+    return np.clip(np.round(plan), lower, upper) + 0.0
 
 
 def _loaded_options(options: SolveOptions) -> tuple:
