@@ -23,8 +23,10 @@ seconds beside the wall ones, repeat with ``--repeat``):
   ``branch_bound`` (planner.solver.branch_bound), 2 threads, side by side: the evidence for
   the default backend;
 * ``frontier_engines``: the 11-point joint-MILP frontier on the defaults with HiGHS (2
-  chains, the executor's default), with ``branch_bound`` in one chain and in 2 chains, each
-  against one joint solve of the same backend and of HiGHS, the costs of every point;
+  chains, the executor's default), with ``branch_bound`` in one chain (its default: LPs side
+  by side, the next point's root ahead), in one chain with its LPs one at a time and in 2
+  chains, each against one joint solve of the same backend and of HiGHS, the costs of
+  every point;
 * ``size_capped``: the gallery's best coalition of IPEF's size (13 countries chosen under a
   size cap, 1 thread, 120 s) with ``branch_bound``, HiGHS and CBC: where choosing members, not
   tiers, is the hard part (``branch_bound`` hands such a search to HiGHS after
@@ -474,26 +476,50 @@ def section_engines(args) -> list[dict]:
 
 def section_frontier_engines(args) -> list[dict]:
     """The 11-point frontier on the defaults with HiGHS in 2 chains and ``branch_bound`` in 1
-    and 2 chains, against one joint solve with HiGHS and with ``branch_bound``."""
+    chain (its default: LPs side by side and the next point's root ahead, on the second
+    thread), in 1 chain with its LPs one at a time (``SIDE_BY_SIDE`` off) and in 2 chains of
+    one thread each, against one joint solve with HiGHS and with ``branch_bound`` (LPs side
+    by side, and one at a time)."""
     from planner.frontiers import frontier
+    from planner.solver import branch_bound
 
     defaults = Scenario(name="defaults")
     dds = load_scenario_dataset(defaults)
     rows = []
+
+    def joint(backend: str, side: bool, opts: SolveOptions) -> float:
+        branch_bound.SIDE_BY_SIDE = side
+        try:
+            return timed_solve(build_model(dds, defaults).program, backend, opts)["wall_seconds"]
+        finally:
+            branch_bound.SIDE_BY_SIDE = True
+
     for rep in range(args.repeat):
         opts = options_of(defaults, args.time_limit, None)
         one = {
-            b: timed_solve(build_model(dds, defaults).program, b, opts)["wall_seconds"]
-            for b in ("highs", "branch_bound")
+            "highs": joint("highs", True, opts),
+            "branch_bound": joint("branch_bound", True, opts),
+            "branch_bound one at a time": joint("branch_bound", False, opts),
         }
         variants = [
-            ("highs, 2 chains", "highs", 2),
-            ("branch_bound, 1 chain", "branch_bound", 1),
-            ("branch_bound, 2 chains", "branch_bound", 2),
+            ("highs, 2 chains", "highs", 2, True, "highs"),
+            ("branch_bound, 1 chain (default)", "branch_bound", None, True, "branch_bound"),
+            (
+                "branch_bound, 1 chain, LPs one at a time",
+                "branch_bound",
+                1,
+                False,
+                "branch_bound one at a time",
+            ),
+            ("branch_bound, 2 chains", "branch_bound", 2, True, "branch_bound"),
         ]
-        for what, backend, workers in variants:
+        for what, backend, workers, side, same in variants:
+            branch_bound.SIDE_BY_SIDE = side
             t0, c0 = time.perf_counter(), cpu_seconds()
-            table = frontier(dds, defaults, backend, opts, points=11, workers=workers)
+            try:
+                table = frontier(dds, defaults, backend, opts, points=11, workers=workers)
+            finally:
+                branch_bound.SIDE_BY_SIDE = True
             wall = time.perf_counter() - t0
             rows.append(
                 {
@@ -501,9 +527,12 @@ def section_frontier_engines(args) -> list[dict]:
                     "repeat": rep,
                     "one_joint_highs_seconds": one["highs"],
                     "one_joint_branch_bound_seconds": one["branch_bound"],
+                    "one_joint_branch_bound_one_at_a_time_seconds": one[
+                        "branch_bound one at a time"
+                    ],
                     "frontier_wall_seconds": wall,
                     "ratio_to_highs_joint": wall / one["highs"],
-                    "ratio_to_same_backend_joint": wall / one[backend],
+                    "ratio_to_same_backend_joint": wall / one[same],
                     "cpu_seconds": cpu_seconds() - c0,
                     "statuses": list(table["status"]),
                     "gaps": [float(x) for x in table["gap"]],
@@ -512,9 +541,9 @@ def section_frontier_engines(args) -> list[dict]:
                 }
             )
             print(
-                f"frontier, {what}: {wall:.1f} s; one joint HiGHS {one['highs']:.2f} s "
-                f"({wall / one['highs']:.1f}x), one joint {backend} {one[backend]:.2f} s "
-                f"({wall / one[backend]:.1f}x); max gap {max(rows[-1]['gaps']):.2g}",
+                f"frontier, {what}: {wall:.2f} s; one joint HiGHS {one['highs']:.2f} s "
+                f"({wall / one['highs']:.2f}x), one joint {same} {one[same]:.2f} s "
+                f"({wall / one[same]:.2f}x); max gap {max(rows[-1]['gaps']):.2g}",
                 flush=True,
             )
     return rows

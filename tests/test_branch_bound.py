@@ -3,6 +3,8 @@ branching priorities, the hand-over to HiGHS and a joint-MILP frontier against H
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -341,3 +343,133 @@ def test_random_milps_agree_with_highs_and_the_bound_is_proven(sense):
             assert r.best_bound <= exact + 1e-6, seed
         else:
             assert r.best_bound >= exact - 1e-6, seed
+
+
+def tiny_frontier(target: float):
+    """The tiny world's ``frontier`` model, members and tiers chosen, at DI ``target``: the
+    cost MILP branches at 0.5 (strong branching on three columns, three nodes)."""
+    from formulations.problems import build_model
+    from tests.tiny import scenario, world
+
+    sc = scenario(
+        coalition={"choose_members": True},
+        sectors={"choose_tiers": True, "tiers": {}},
+        parameters={"budget": 100.0},
+    )
+    model = build_model(world(), sc, objective="frontier")
+    model.set_dependency_target(target)
+    return model
+
+
+def test_lps_side_by_side_make_the_search_of_one_object():
+    """Two threads (strong branching's up directions on the helper) and one thread give
+    the same search, point and optimum, which is HiGHS's."""
+    program = tiny_frontier(0.5).program
+    one = solve(program, "branch_bound", SolveOptions(threads=1, mip_gap=0.0))
+    two = solve(program, "branch_bound", SolveOptions(threads=2, mip_gap=0.0))
+    ref = solve(program, "highs", SolveOptions(mip_gap=0.0))
+    assert one.status is two.status is Status.OPTIMAL
+    assert int(re.search(r"\((\d+) strong branchings\)", one.solver_status).group(1)) >= 2
+    assert one.solver_status == two.solver_status
+    np.testing.assert_array_equal(one.x, two.x)
+    assert two.objective == pytest.approx(ref.objective, abs=1e-6)
+
+
+def test_the_next_root_is_solved_ahead_only_for_the_expected_program():
+    """``SolverSession.expect``: the expected solve takes its root LP (and its rounding)
+    from the scout, with the root bound a fresh solve finds; a solve of another program
+    solves its own root. Every optimum is HiGHS's."""
+    model = tiny_frontier(0.6)
+    program = model.program
+    session = SolverSession()
+    opts = SolveOptions(threads=2, mip_gap=0.0)
+
+    def fresh(target: float) -> tuple[float, str]:
+        model.set_dependency_target(target)
+        r = solve(program, "branch_bound", opts)
+        return solve(program, "highs", SolveOptions(mip_gap=0.0)).objective, r.log
+
+    (ref_5, log_5), (ref_48, _) = fresh(0.5), fresh(0.48)
+    model.set_dependency_target(0.5)
+    session.expect(program, "branch_bound", opts)
+    model.set_dependency_target(0.6)
+    first = solve(program, "branch_bound", opts, session=session)
+    model.set_dependency_target(0.5)
+    session.expect(program, "branch_bound", opts)  # expects 0.5 again; 0.48 comes
+    second = solve(program, "branch_bound", opts, start=first.warm_start(), session=session)
+    assert "root LP solved ahead" not in first.log
+    assert "root LP solved ahead" in second.log
+    assert second.objective == pytest.approx(ref_5, abs=1e-6)
+    root = [line for line in second.log.splitlines() if "root bound" in line]
+    assert (
+        root[0].split()[-1]
+        == next(ln for ln in log_5.splitlines() if "root bound" in ln).split()[-1]
+    )
+    model.set_dependency_target(0.48)
+    third = solve(program, "branch_bound", opts, start=second.warm_start(), session=session)
+    assert "root LP solved ahead" not in third.log
+    assert third.objective == pytest.approx(ref_48, abs=1e-6)
+
+
+def test_a_branch_bound_frontier_is_one_chain_by_default(monkeypatch):
+    """Its solves use the second thread themselves: no chains unless ``workers`` asks."""
+    import planner.frontiers as fr
+    from tests.tiny import world
+
+    def no_chains(*args, **kwargs):
+        raise AssertionError("a branch_bound frontier must stay in one chain by default")
+
+    monkeypatch.setattr(fr, "_solve_chains", no_chains)
+    sc = tiny_frontier(0.3).instance.scenario
+    table = fr.frontier(world(), sc, "branch_bound", SolveOptions(threads=2), points=4)
+    assert list(table["status"]) == ["optimal"] * 4
+
+
+def test_on_the_shipped_defaults_an_lp_depends_on_its_basis_alone():
+    """At world scale (57,195 columns) HiGHS would carry its last run's state into the next
+    and return another optimal vertex; from the same bounds and basis the main object and
+    a helper with another history must return the same point and objective (cost MILP at
+    DI 0.1409 of the model's defaults, where the root has dozens of fractional columns)."""
+    import time
+
+    import highspy
+
+    from formulations.problems import build_model
+    from planner.scenario import Scenario, load_scenario_dataset
+
+    sc = Scenario(name="defaults")
+    model = build_model(load_scenario_dataset(sc), sc, objective="frontier")
+    model.set_dependency_target(0.1409)
+    arrays = ProgramArrays.from_program(model.program)
+    session = bb.BranchBoundSession()
+    opts = SolveOptions(threads=2, mip_gap=1e-4)
+    session._prepare(highspy, arrays, opts)
+    helper = session._side(highspy, opts)
+    ints = np.flatnonzero(arrays.integrality)
+    s = bb._Search(arrays, opts, time.perf_counter(), ints, np.zeros(len(ints)), 1.0)
+    lo, up = arrays.col_lower[ints], arrays.col_upper[ints]
+    state, _, x = session._lp(highspy, s, lo, up, None)
+    assert state == "optimal"
+    basis = session._h.getBasis()
+    frac = np.flatnonzero(np.abs(x[ints] - np.round(x[ints])) > 1e-6)
+    assert len(frac) >= 10
+
+    def both(lower, upper):
+        return session._beside(
+            highspy,
+            s,
+            helper,
+            (lower, upper, basis, float("inf")),
+            lambda: session._lp_on(session._h, highspy, s, lower, upper, basis),
+        )
+
+    both(lo, np.where(np.arange(len(ints)) == frac[0], 0.0, up))  # histories diverge
+    for j in frac[1:9]:
+        for lower, upper in (
+            (lo, np.where(np.arange(len(ints)) == j, 0.0, up)),
+            (np.where(np.arange(len(ints)) == j, 1.0, lo), up),
+        ):
+            here, there = both(lower, upper)
+            assert here[0] == there[0] == "optimal"
+            assert here[1] == there[1]
+            np.testing.assert_array_equal(here[2], there[2])
