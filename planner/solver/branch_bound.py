@@ -78,8 +78,11 @@ ABS_GAP = 1e-6
 REPORT_INTERVAL = 0.5
 #: solve two LPs side by side (both directions of a strong branching; the root beside the
 #: start's plan) on a second loaded HiGHS object when the solve may use two threads; each LP
-#: always goes to the same object, so a solve is as deterministic as with one
+#: starts from its basis alone, so a solve is as deterministic as with one
 SIDE_BY_SIDE = True
+#: with LPs side by side, solve both children of a branching at once (as strong branching
+#: does) rather than each when it is taken from the queue
+EAGER_CHILDREN = True
 
 SOLVER_NAME = "planner branch and bound (HiGHS LPs)"
 
@@ -619,10 +622,16 @@ class BranchBoundSession:
                     f"root: {int(fractional.sum())} fractional integer columns; branching on "
                     f"column {int(s.ints[j])} (priority {level})"
                 )
-            for state, v, _, _ in tried.get(j, ()):
-                if state == "cutoff":  # a child strong branching cut off: bounded by v
+            both = tried.get(j)
+            if both is None and EAGER_CHILDREN and self._side(hs, s.options) is not None:
+                both = self._both_ways(hs, s, node, value, xi, basis, j)
+                if both is None:
+                    return self._hand_over(hs, s, "a node LP failed", heap_bound(heap))
+                both = both if len(both) == 2 else None  # a limit: the children stay open
+            for state, v, _, _ in both or ():
+                if state == "cutoff":  # a child cut off: bounded by v
                     s.pruned = min(s.pruned, v)
-            for child in self._children(node, value, xi, basis, j, tried.get(j), seq):
+            for child in self._children(node, value, xi, basis, j, both, seq):
                 heapq.heappush(heap, child)
                 seq += 1
         bound = min(heap_bound(heap), s.pruned, s.upper)
@@ -652,47 +661,59 @@ class BranchBoundSession:
         f = np.abs(xi[todo] - np.round(xi[todo]))
         todo = todo[np.argsort(-f, kind="stable")][:STRONG_CANDIDATES]
         out: dict = {}
-        side = self._side(hs, s.options)
         for j in todo:
-            res = []
-            down = (node.lower, node.upper.copy())
-            down[1][j] = math.floor(xi[j])
-            up = (node.lower.copy(), node.upper)
-            up[0][j] = math.ceil(xi[j])
-            cutoff = self._cutoff(s)  # the incumbent stays: one cutoff for both directions
-            if side is None:
-                solved = [
-                    self._lp_on(self._h, hs, s, *down, basis, cutoff, keep_basis=True),
-                    self._lp_on(self._h, hs, s, *up, basis, cutoff, keep_basis=True),
-                ]
-            else:  # down here, up on the helper: each direction always on the same object
-                solved = list(
-                    self._beside(
-                        hs,
-                        s,
-                        side,
-                        (*up, basis, cutoff),
-                        lambda down=down, cutoff=cutoff: self._lp_on(
-                            self._h, hs, s, *down, basis, cutoff, keep_basis=True
-                        ),
-                    )
-                )
-            for way, (lower, upper) in enumerate((down, up)):
-                state, v, x, b = solved[way]
-                if state == "failed":
-                    return None
-                if state == "limit":
-                    return out
-                step = xi[j] - upper[j] if way == 0 else lower[j] - xi[j]
-                gain = v - value if state == "optimal" else (cutoff - value)
-                self.pseudocosts.add(way, int(j), gain, step)
-                v = cutoff if state == "cutoff" else v  # a cut-off child is at least that
-                res.append((state, v, x, b))
+            res = self._both_ways(hs, s, node, value, xi, basis, int(j))
+            if res is None:
+                return None
+            if len(res) < 2:  # a limit
+                return out
             s.strong += 1
             out[int(j)] = res
             if any(r[0] != "optimal" for r in res):
                 break  # a direction is pruned: branch here, one child left
         return out
+
+    def _both_ways(
+        self, hs, s: _Search, node: _Node, value: float, xi: np.ndarray, basis, j: int
+    ) -> list | None:
+        """Both children of branching ``node`` on column ``j``, solved (down here, up on the
+        helper when there is one: side by side): ``[(state, value, x, basis) down, up]``,
+        a cut-off child valued at the cutoff; their gains become pseudocosts. Shorter when
+        a limit stopped one, None when an LP failed."""
+        down = (node.lower, node.upper.copy())
+        down[1][j] = math.floor(xi[j])
+        up = (node.lower.copy(), node.upper)
+        up[0][j] = math.ceil(xi[j])
+        cutoff = self._cutoff(s)  # the incumbent stays: one cutoff for both directions
+        side = self._side(hs, s.options)
+        if side is None:
+            solved = [
+                self._lp_on(self._h, hs, s, *down, basis, cutoff, keep_basis=True),
+                self._lp_on(self._h, hs, s, *up, basis, cutoff, keep_basis=True),
+            ]
+        else:
+            solved = list(
+                self._beside(
+                    hs,
+                    s,
+                    side,
+                    (*up, basis, cutoff),
+                    lambda: self._lp_on(self._h, hs, s, *down, basis, cutoff, keep_basis=True),
+                )
+            )
+        res = []
+        for way, (lower, upper) in enumerate((down, up)):
+            state, v, x, b = solved[way]
+            if state == "failed":
+                return None
+            if state == "limit":
+                return res
+            step = xi[j] - upper[j] if way == 0 else lower[j] - xi[j]
+            gain = v - value if state == "optimal" else (cutoff - value)
+            self.pseudocosts.add(way, j, gain, step)
+            v = cutoff if state == "cutoff" else v  # a cut-off child is at least that
+            res.append((state, v, x, b))
+        return res
 
     @staticmethod
     def _children(
