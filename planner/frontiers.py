@@ -3,11 +3,11 @@
 One ``frontier`` model (minimise total cost subject to ``DI <= target``) is built once. Solved
 first with the DI as its objective, it gives the lowest reachable DI; then, with the default
 executor ``"reuse"``, it is re-solved for each target, changing only the right-hand side of its
-``dependency_target`` row (a MILP's points in ``workers`` chains: threads with
-``branch_bound``, worker processes otherwise). The
-executors ``"local"`` and ``"dask"`` solve every target as an
-independent ``cost`` run instead (worker processes or a Dask cluster); both give the same
-columns.
+``dependency_target`` row: with ``branch_bound`` in one chain whose solves use the second
+thread themselves (LPs side by side, each next point's root solved ahead), with other
+backends a MILP's points in ``workers`` chains of worker processes. The executors ``"local"``
+and ``"dask"`` solve every target as an independent ``cost`` run instead (worker processes or
+a Dask cluster); both give the same columns.
 """
 
 from __future__ import annotations

@@ -9,9 +9,19 @@ HiGHS's own MILP solver spends most of such a solve outside the search: it compu
 analytic centre of the whole LP by interior point at every solve (3.2 s of a 4.5 s
 frontier point on the model's defaults, HiGHS 1.16, which always does it) and loads and
 presolves the model afresh each time. Here the relaxation stays loaded in one HiGHS object;
-every node is a dual simplex re-solve from its parent's basis (milliseconds); a
+every node is a dual simplex re-solve from its parent's basis (milliseconds, no presolve); a
 :class:`BranchBoundSession` keeps the model, the root basis and the plans of earlier solves
 from one solve to the next (a frontier's points).
+
+Two threads (``options.threads`` >= 2, or none given on a machine with two cores; see
+:data:`SIDE_BY_SIDE`): a second loaded copy of the relaxation (the helper) solves LPs beside
+the main one: the up direction of every strong branching and of every branching (both
+children are solved at once, :data:`EAGER_CHILDREN`), and the start's plan beside the root.
+A third copy (the scout) solves the next solve's root LP and its rounding beside this solve's
+search when the session was told what comes next (:meth:`BranchBoundSession.expect`, which
+the frontier calls for each next point). Every LP is solved from its basis alone (HiGHS's
+solver state is cleared first), so its point does not depend on which copy solved it or what
+that copy solved before: a solve is deterministic, whatever the timing of the threads.
 
 The search, on the relaxation with every integer column continuous:
 
