@@ -395,8 +395,10 @@ class BranchBoundSession:
         basis: object | None,
         cutoff: float = math.inf,
         keep_basis: bool = False,
+        count: bool = True,
     ) -> tuple[str, float, np.ndarray | None, object | None]:
-        """:meth:`_lp` on the HiGHS object ``h``; also the optimal basis if ``keep_basis``."""
+        """:meth:`_lp` on the HiGHS object ``h``; also the optimal basis if ``keep_basis``;
+        ``count=False`` leaves ``s.lps`` to the caller (an LP in another thread)."""
         h.changeColsBounds(len(s.ints), s.ints.astype(np.int32), lower, upper)
         if basis is not None:
             # from the basis alone: HiGHS would otherwise carry its last run's simplex state
@@ -410,7 +412,8 @@ class BranchBoundSession:
         highs.set_time_limit(h, float(left) if math.isfinite(left) else None)
         highs._set(h, "objective_bound", cutoff)
         h.run()
-        s.lps += 1  # the GIL is held here: the count of two threads adds up
+        if count:
+            s.lps += 1
         status = h.getModelStatus()
         m = hs.HighsModelStatus
         if status == m.kOptimal:
@@ -431,13 +434,14 @@ class BranchBoundSession:
 
         def run() -> tuple:
             highs._match_scheduler(hs, 1)
-            return self._lp_on(side, hs, s, *task, keep_basis=True)
+            return self._lp_on(side, hs, s, *task, keep_basis=True, count=False)
 
         future = self._pool.submit(run)
         try:
             here = main()
         finally:
             there = future.result()
+        s.lps += 1
         return here, there
 
     def _plan(self, s: _Search, plan: np.ndarray) -> np.ndarray | None:
